@@ -1,0 +1,234 @@
+package deploytest
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/compose-spec/compose-go/v2/cli"
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// repoRoot returns the folder that contains go.mod, walking up from the test's folder.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	require.NoError(t, err)
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		require.NotEqual(t, dir, parent, "go.mod not found above the test folder")
+		dir = parent
+	}
+}
+
+// loadCompose parses docker-compose.yaml with compose-go as `docker compose` does, reading the
+// committed .env but not the process environment, so the test does not depend on the shell.
+func loadCompose(t *testing.T, env map[string]string) *types.Project {
+	t.Helper()
+	root := repoRoot(t)
+	options, err := cli.NewProjectOptions(
+		[]string{filepath.Join(root, "docker-compose.yaml")},
+		cli.WithWorkingDirectory(root),
+		cli.WithEnvFiles(),
+		cli.WithDotEnv,
+	)
+	require.NoError(t, err)
+	for name, value := range env {
+		options.Environment[name] = value
+	}
+	project, err := options.LoadProject(context.Background())
+	require.NoError(t, err)
+	return project
+}
+
+func service(t *testing.T, project *types.Project, name string) types.ServiceConfig {
+	t.Helper()
+	for _, candidate := range project.AllServices() {
+		if candidate.Name == name {
+			return candidate
+		}
+	}
+	require.Failf(t, "service missing", "docker-compose.yaml has no service %q", name)
+	return types.ServiceConfig{}
+}
+
+func serviceNames(services types.Services) []string {
+	var names []string
+	for name := range services {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+func env(t *testing.T, svc types.ServiceConfig, name string) string {
+	t.Helper()
+	value, ok := svc.Environment[name]
+	require.Truef(t, ok, "service %s does not set %s", svc.Name, name)
+	require.NotNilf(t, value, "service %s leaves %s unset", svc.Name, name)
+	return *value
+}
+
+func TestComposeProfiles(t *testing.T) {
+	project := loadCompose(t, nil)
+	assert.Equal(t, []string{"deploy", "grafana", "sandbox", "stellar", "traffic"}, serviceNames(project.AllServices()))
+
+	cases := []struct {
+		profile string
+		want    []string
+	}{
+		{"chain", []string{"deploy", "grafana", "stellar", "traffic"}},
+		{"sandbox", []string{"grafana", "sandbox"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.profile, func(t *testing.T) {
+			selected, err := project.WithProfiles([]string{tc.profile})
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, serviceNames(selected.Services))
+		})
+	}
+}
+
+func TestComposeDefaultProfileIsChain(t *testing.T) {
+	dotenv := readDotEnv(t)
+	assert.Equal(t, "chain", dotenv["COMPOSE_PROFILES"])
+}
+
+func TestComposeGrafana(t *testing.T) {
+	project := loadCompose(t, nil)
+	grafana := service(t, project, "grafana")
+
+	t.Run("image", func(t *testing.T) {
+		assert.True(t, strings.HasPrefix(grafana.Image, "grafana/grafana:12.3."), grafana.Image)
+	})
+	t.Run("unsigned plugin", func(t *testing.T) {
+		assert.Equal(t, "modeltrace-soroban-datasource", env(t, grafana, "GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS"))
+	})
+	t.Run("login", func(t *testing.T) {
+		assert.Equal(t, "true", env(t, grafana, "GF_AUTH_ANONYMOUS_ENABLED"))
+		assert.Equal(t, "Admin", env(t, grafana, "GF_AUTH_ANONYMOUS_ORG_ROLE"))
+		assert.Equal(t, "admin", env(t, grafana, "GF_SECURITY_ADMIN_USER"))
+		assert.Equal(t, "admin", env(t, grafana, "GF_SECURITY_ADMIN_PASSWORD"))
+	})
+	t.Run("port", func(t *testing.T) {
+		require.Len(t, grafana.Ports, 1)
+		assert.Equal(t, uint32(3000), grafana.Ports[0].Target)
+		assert.Equal(t, "3000", grafana.Ports[0].Published)
+	})
+	t.Run("mounts", func(t *testing.T) {
+		root := repoRoot(t)
+		mounts := map[string]string{}
+		for _, volume := range grafana.Volumes {
+			mounts[volume.Target] = volume.Source
+			assert.Truef(t, volume.ReadOnly, "mount %s should be read-only", volume.Target)
+		}
+		assert.Equal(t, filepath.Join(root, "dist"), mounts["/var/lib/grafana/plugins/modeltrace-soroban-datasource"])
+		assert.Equal(t, filepath.Join(root, "provisioning"), mounts["/etc/grafana/provisioning"])
+	})
+	t.Run("depends on", func(t *testing.T) {
+		deploy := grafana.DependsOn["deploy"]
+		assert.Equal(t, types.ServiceConditionCompletedSuccessfully, deploy.Condition)
+		assert.False(t, deploy.Required)
+		sandbox := grafana.DependsOn["sandbox"]
+		assert.Equal(t, types.ServiceConditionHealthy, sandbox.Condition)
+		assert.False(t, sandbox.Required)
+	})
+}
+
+func TestComposeStellar(t *testing.T) {
+	stellar := service(t, loadCompose(t, nil), "stellar")
+
+	tag := stellar.Image[strings.LastIndex(stellar.Image, ":")+1:]
+	assert.True(t, strings.HasPrefix(stellar.Image, "stellar/quickstart:"), stellar.Image)
+	assert.NotContains(t, []string{"latest", "testing", "future", "stellar/quickstart"}, tag, "pin the quickstart tag")
+	assert.Equal(t, types.ShellCommand{"--local", "--enable", "rpc"}, stellar.Command)
+	assert.Equal(t, []string{"chain"}, stellar.Profiles)
+
+	require.NotNil(t, stellar.HealthCheck)
+	require.Len(t, stellar.HealthCheck.Test, 2)
+	assert.Equal(t, "CMD-SHELL", stellar.HealthCheck.Test[0])
+	probe := stellar.HealthCheck.Test[1]
+	assert.Contains(t, probe, "curl")
+	assert.Contains(t, probe, `"method":"getHealth"`)
+	assert.Contains(t, probe, "http://localhost:8000/rpc")
+	assert.Contains(t, probe, `"status":"healthy"`)
+}
+
+func TestComposeDeployJob(t *testing.T) {
+	deploy := service(t, loadCompose(t, nil), "deploy")
+
+	require.NotNil(t, deploy.Build)
+	assert.Equal(t, "docker/deploy/Dockerfile", deploy.Build.Dockerfile)
+	assert.Equal(t, types.ServiceConditionHealthy, deploy.DependsOn["stellar"].Condition)
+	assert.Equal(t, "http://stellar:8000/rpc", env(t, deploy, "STELLAR_RPC_URL"))
+	assert.Equal(t, "http://stellar:8000/friendbot", env(t, deploy, "FRIENDBOT_URL"))
+	assert.Equal(t, "Standalone Network ; February 2017", env(t, deploy, "STELLAR_NETWORK_PASSPHRASE"))
+	assert.Equal(t, "/out", env(t, deploy, "OUT_DIR"))
+	require.Len(t, deploy.Volumes, 1)
+	assert.Equal(t, "deploy-out", deploy.Volumes[0].Source)
+	assert.Equal(t, "/out", deploy.Volumes[0].Target)
+}
+
+func TestComposeContractIDWiring(t *testing.T) {
+	dotenv := readDotEnv(t)
+	want := dotenv["MODELTRACE_REGISTRY_CONTRACT_ID"]
+	require.NotEmpty(t, want)
+	project := loadCompose(t, nil)
+
+	assert.Equal(t, want, env(t, service(t, project, "grafana"), "MODELTRACE_REGISTRY_CONTRACT_ID"))
+	assert.Equal(t, want, env(t, service(t, project, "deploy"), "EXPECTED_CONTRACT_ID"))
+	assert.Equal(t, dotenv["MODELTRACE_DEPLOYER_SECRET"], env(t, service(t, project, "deploy"), "DEPLOYER_SECRET"))
+	assert.Equal(t, dotenv["MODELTRACE_DEPLOY_SALT"], env(t, service(t, project, "deploy"), "DEPLOY_SALT"))
+	assert.Equal(t, dotenv["MODELTRACE_TRAFFIC_ADDRESS"], env(t, service(t, project, "deploy"), "FUND_ADDRESSES"))
+	assert.Contains(t, []string(service(t, project, "traffic").Command), "--contract="+want)
+}
+
+func TestComposeTraffic(t *testing.T) {
+	project := loadCompose(t, nil)
+	traffic := service(t, project, "traffic")
+
+	require.NotNil(t, traffic.Build)
+	assert.Equal(t, "docker/modeltrace/Dockerfile", traffic.Build.Dockerfile)
+	assert.Equal(t, "traffic", traffic.Command[0])
+	assert.Contains(t, []string(traffic.Command), "--rpc-url=http://stellar:8000/rpc")
+	assert.Contains(t, []string(traffic.Command), "--secret-file=/run/secrets/traffic_secret")
+	assert.Contains(t, []string(traffic.Command), "--duration=6h")
+	assert.Equal(t, types.ServiceConditionCompletedSuccessfully, traffic.DependsOn["deploy"].Condition)
+	require.Len(t, traffic.Secrets, 1)
+	assert.Equal(t, "traffic_secret", traffic.Secrets[0].Source)
+	assert.Equal(t, "MODELTRACE_TRAFFIC_SECRET", project.Secrets["traffic_secret"].Environment)
+	for _, arg := range traffic.Command {
+		assert.NotContains(t, arg, readDotEnv(t)["MODELTRACE_TRAFFIC_SECRET"], "the secret must not appear in the command line")
+	}
+}
+
+func TestComposeSandboxRPCURL(t *testing.T) {
+	cases := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"chain default", nil, "http://stellar:8000/rpc"},
+		{"sandbox override", map[string]string{"MODELTRACE_RPC_URL": "http://sandbox:8000/rpc"}, "http://sandbox:8000/rpc"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			grafana := service(t, loadCompose(t, tc.env), "grafana")
+			assert.Equal(t, tc.want, env(t, grafana, "MODELTRACE_RPC_URL"))
+		})
+	}
+
+	sandbox := service(t, loadCompose(t, nil), "sandbox")
+	assert.Equal(t, []string{"sandbox"}, sandbox.Profiles)
+	assert.Equal(t, "sandbox", sandbox.Command[0])
+	require.NotNil(t, sandbox.HealthCheck)
+	assert.Contains(t, sandbox.HealthCheck.Test[1], `"method":"getHealth"`)
+}
