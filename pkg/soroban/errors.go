@@ -1,0 +1,196 @@
+package soroban
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// JSON-RPC error codes that stellar-rpc sends and this package acts on.
+const (
+	codeInvalidRequest = -32600 // also used for a startLedger outside the retention window
+	codeMethodNotFound = -32601
+	codeInvalidParams  = -32602 // also used for a page limit above the node's maximum
+	codeInternal       = -32603
+	codeRequestTimeout = -32001 // the node gave up on a request that ran too long
+)
+
+// ErrTooManyEvents is returned (wrapped with the ledger range and the count) when a scan
+// would visit more events than Options.MaxEvents. The scan stops: its counts are partial.
+var ErrTooManyEvents = errors.New("too many events")
+
+// RPCError is a failed Soroban RPC call: an HTTP status other than 200, a JSON-RPC error,
+// an unreadable response or a transport failure. Exactly one of HTTPStatus and Code is set
+// for the first two kinds; both are zero for the last two.
+type RPCError struct {
+	Method     string        // JSON-RPC method, e.g. "getEvents"
+	Code       int           // JSON-RPC error code, e.g. -32600
+	HTTPStatus int           // HTTP status code, e.g. 429
+	Message    string        // JSON-RPC error message, HTTP status text or transport failure
+	RetryAfter time.Duration // the Retry-After header of an HTTP 429 or 503, zero if absent
+	Retries    int           // how many times the call was retried before this error
+
+	timeout bool  // the transport timed out
+	cause   error // the transport or decoding error behind Message, if any
+}
+
+// Error returns the method, what failed, the retry count and a hint on what to do.
+func (e *RPCError) Error() string {
+	return fmt.Sprintf("%s failed: %s%s: %s", e.Method, e.describe(), retriedSuffix(e.Retries), e.hint())
+}
+
+// Unwrap returns the transport or decoding error behind e, if any.
+func (e *RPCError) Unwrap() error { return e.cause }
+
+func (e *RPCError) describe() string {
+	switch {
+	case e.HTTPStatus != 0:
+		return fmt.Sprintf("HTTP %d %s from the RPC", e.HTTPStatus, http.StatusText(e.HTTPStatus))
+	case e.Code != 0:
+		return fmt.Sprintf("JSON-RPC error %d %q from the RPC", e.Code, e.Message)
+	default:
+		return e.Message
+	}
+}
+
+func (e *RPCError) hint() string {
+	switch {
+	case e.HTTPStatus == http.StatusTooManyRequests:
+		return "lower the dashboard refresh rate or raise the provider quota"
+	case e.HTTPStatus == http.StatusUnauthorized || e.HTTPStatus == http.StatusForbidden:
+		return "check the auth header name and value in the datasource settings"
+	case e.HTTPStatus == http.StatusNotFound || e.HTTPStatus == http.StatusMethodNotAllowed:
+		return "check that the RPC URL is the node's JSON-RPC endpoint"
+	case e.HTTPStatus == http.StatusServiceUnavailable:
+		return "the node's request queue is full; retry later or use a less loaded node"
+	case e.HTTPStatus == http.StatusGatewayTimeout || e.Code == codeRequestTimeout:
+		return "the request ran too long on the node; narrow the time range or the filters"
+	case e.HTTPStatus >= 500:
+		return "the node or a proxy in front of it failed; retry later or check the node's logs"
+	case e.HTTPStatus != 0:
+		return "check the RPC URL and any proxy in front of the node"
+	case e.Code == codeMethodNotFound:
+		return "the node does not serve this method; upgrade stellar-rpc"
+	case e.Code == codeInvalidRequest || e.Code == codeInvalidParams:
+		return "the node rejected the request; check the ledger range and the filters"
+	case e.Code != 0:
+		return "the node reported an error; check its logs"
+	case e.timeout:
+		return "the RPC did not answer in time; check the node's load or raise the timeout"
+	default:
+		return "check the RPC URL and that the node is reachable"
+	}
+}
+
+func retriedSuffix(retries int) string {
+	switch retries {
+	case 0:
+		return ""
+	case 1:
+		return " (retried once)"
+	default:
+		return fmt.Sprintf(" (retried %d times)", retries)
+	}
+}
+
+// IsRetryable reports whether err is worth retrying: an HTTP 429 or 5xx, the JSON-RPC
+// request timeout (-32001), a transport timeout or a dropped connection. Context
+// cancellation and deadlines are never retryable.
+func IsRetryable(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var rpcErr *RPCError
+	if errors.As(err, &rpcErr) {
+		switch {
+		case rpcErr.HTTPStatus == http.StatusTooManyRequests, rpcErr.HTTPStatus >= 500:
+			return true
+		case rpcErr.Code == codeRequestTimeout:
+			return true
+		case rpcErr.HTTPStatus != 0 || rpcErr.Code != 0:
+			return false
+		}
+	}
+	return isTransient(err)
+}
+
+// isTransient reports whether a transport error is a timeout or a dropped connection.
+func isTransient(err error) bool {
+	return isTimeout(err) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, io.EOF)
+}
+
+func isTimeout(err error) bool {
+	var netErr net.Error
+	return errors.As(err, &netErr) && netErr.Timeout()
+}
+
+// parseRetryAfter reads a Retry-After header: delay seconds or an HTTP date. It returns
+// zero for an absent, malformed or past value.
+func parseRetryAfter(value string, now time.Time) time.Duration {
+	value = strings.TrimSpace(value)
+	if value == "" {
+		return 0
+	}
+	if seconds, err := strconv.Atoi(value); err == nil {
+		if seconds <= 0 {
+			return 0
+		}
+		return time.Duration(seconds) * time.Second
+	}
+	at, err := http.ParseTime(value)
+	if err != nil || !at.After(now) {
+		return 0
+	}
+	return at.Sub(now)
+}
+
+// retentionPattern matches stellar-rpc's out-of-retention message, e.g.
+// "startLedger must be within the ledger range: 1000 - 121959".
+var retentionPattern = regexp.MustCompile(`ledger range: (\d+) - (\d+)`)
+
+// retentionRange returns the oldest and latest ledger named by an out-of-retention error.
+func retentionRange(err error) (oldest, latest uint32, ok bool) {
+	var rpcErr *RPCError
+	if !errors.As(err, &rpcErr) || rpcErr.Code != codeInvalidRequest {
+		return 0, 0, false
+	}
+	match := retentionPattern.FindStringSubmatch(rpcErr.Message)
+	if match == nil {
+		return 0, 0, false
+	}
+	low, errLow := strconv.ParseUint(match[1], 10, 32)
+	high, errHigh := strconv.ParseUint(match[2], 10, 32)
+	if errLow != nil || errHigh != nil {
+		return 0, 0, false
+	}
+	return uint32(low), uint32(high), true
+}
+
+// limitPattern matches the number in stellar-rpc's "limit must not exceed 10000".
+var limitPattern = regexp.MustCompile(`exceed (\d+)`)
+
+// reducedLimit returns the page limit to retry with when err rejects the limit current:
+// the maximum the node names if it is lower, else half of current.
+func reducedLimit(err error, current int) (int, bool) {
+	var rpcErr *RPCError
+	if !errors.As(err, &rpcErr) || rpcErr.Code != codeInvalidParams ||
+		!strings.Contains(strings.ToLower(rpcErr.Message), "limit") || current <= 1 {
+		return 0, false
+	}
+	if match := limitPattern.FindStringSubmatch(rpcErr.Message); match != nil {
+		named, err := strconv.Atoi(match[1])
+		if err == nil && named >= 1 && named < current {
+			return named, true
+		}
+	}
+	return current / 2, true
+}

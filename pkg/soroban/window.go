@@ -1,0 +1,105 @@
+package soroban
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/stellar/go-stellar-sdk/clients/rpcclient"
+	protocol "github.com/stellar/go-stellar-sdk/protocols/rpc"
+)
+
+// Window is a time range mapped to ledgers.
+type Window struct {
+	// Range contains every retained ledger whose close time is within [From, To], and
+	// possibly a few ledgers just outside it: callers filter events by exact close time.
+	Range        LedgerRange
+	From, To     time.Time // the time range covered; From moves to the oldest ledger's close time when Clamped
+	Clamped      bool      // the requested start was before the node's retention window
+	OldestLedger uint32    // the oldest ledger the node retains
+	LatestLedger uint32    // the node's latest ledger
+	Calls        int       // RPC requests sent: at most 3 unless some were retried
+	Retries      int       // requests that repeated a failed one
+}
+
+// ledgerPageSize is the number of ledgers one getLedgers read asks for. Each ledger comes
+// with its full metadata XDR, which is large on busy networks, so the page stays small.
+const ledgerPageSize = 32
+
+// LedgerWindow maps the time range [from, to] to a ledger range with at most 3 RPC calls:
+// getHealth for the oldest and latest ledger and their close times, then one getLedgers
+// read near the estimated start, and, when to is before the latest ledger, one near the
+// estimated end. Estimates interpolate between the nearest ledgers with known close times.
+//
+// Range always includes every retained ledger that closed within [from, to]. When a read
+// finds the boundary, that end of Range is exact. When it misses, Range is widened using
+// the stellar-core rule that every ledger closes at least one second after the previous
+// one (HerderSCPDriver::checkCloseTime rejects a close time not after the last one), so
+// the extra ledgers are at most the seconds between the boundary and the nearest ledger
+// read. A range starting before the retention window starts at the oldest ledger and sets
+// Clamped; a range after the latest ledger maps to the empty range at latest+1.
+func (c *Client) LedgerWindow(ctx context.Context, from, to time.Time) (Window, error) {
+	if to.Before(from) {
+		return Window{}, fmt.Errorf("invalid time range: to %s is before from %s",
+			to.UTC().Format(time.RFC3339), from.UTC().Format(time.RFC3339))
+	}
+	stats := &callStats{}
+	window, err := c.ledgerWindow(ctx, from, to, stats)
+	window.Calls, window.Retries = stats.calls, stats.retries
+	return window, err
+}
+
+func (c *Client) ledgerWindow(ctx context.Context, from, to time.Time, stats *callStats) (Window, error) {
+	var health protocol.GetHealthResponse
+	err := c.call(ctx, protocol.GetHealthMethodName, stats, func(rc *rpcclient.Client) (err error) {
+		health, err = rc.GetHealth(ctx)
+		return err
+	})
+	if err != nil {
+		return Window{}, err
+	}
+	if health.LatestLedgerCloseTime == 0 || health.OldestLedgerCloseTime == 0 || health.LatestLedger < health.OldestLedger {
+		return Window{}, fmt.Errorf("getHealth returned no usable ledger range (oldest %d closed at %d, latest %d closed at %d): "+
+			"upgrade stellar-rpc to a release whose getHealth reports ledger close times",
+			health.OldestLedger, health.OldestLedgerCloseTime, health.LatestLedger, health.LatestLedgerCloseTime)
+	}
+
+	m := newLedgerMap(c, stats, health)
+	fromSec, toSec := ceilUnix(from), to.Unix()
+	window := Window{From: from, To: to, OldestLedger: m.oldest.seq, LatestLedger: m.latest.seq}
+	if fromSec < m.oldest.closed {
+		window.Clamped = true
+		window.From = time.Unix(m.oldest.closed, 0).UTC()
+		fromSec = m.oldest.closed
+	}
+	switch {
+	case toSec < m.oldest.closed:
+		window.Range = LedgerRange{Start: m.oldest.seq, End: m.oldest.seq}
+		return window, nil
+	case fromSec > m.latest.closed:
+		window.Range = LedgerRange{Start: m.latest.seq + 1, End: m.latest.seq + 1}
+		return window, nil
+	}
+
+	if !m.exactStart(fromSec) {
+		if err := m.readAround(ctx, m.estimate(fromSec)); err != nil {
+			return window, err
+		}
+	}
+	if toSec < m.latest.closed && !m.exactEnd(toSec) {
+		if err := m.readAround(ctx, m.estimate(toSec)); err != nil {
+			return window, err
+		}
+	}
+	window.Range = LedgerRange{Start: m.startFor(fromSec), End: m.endFor(toSec)}
+	window.Range.End = max(window.Range.End, window.Range.Start)
+	return window, nil
+}
+
+// ceilUnix returns t in unix seconds, rounded up: ledger close times are whole seconds.
+func ceilUnix(t time.Time) int64 {
+	if t.Nanosecond() > 0 {
+		return t.Unix() + 1
+	}
+	return t.Unix()
+}
