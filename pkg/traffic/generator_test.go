@@ -1,0 +1,107 @@
+package traffic
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	protocol "github.com/stellar/go-stellar-sdk/protocols/rpc"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func countFunctions(t *testing.T, fake *fakeRPC) map[string]int {
+	t.Helper()
+	counts := map[string]int{}
+	for _, envelope := range fake.sent {
+		call := envelope.Operations()[0].Body.InvokeHostFunctionOp.HostFunction.InvokeContract
+		counts[string(call.FunctionName)]++
+	}
+	return counts
+}
+
+func TestRunRegistersThenLogs(t *testing.T) {
+	submitter, fake := newTestSubmitter(t, 5*time.Second)
+	var logs bytes.Buffer
+	plan := Plan{
+		ContractID: testContractID, Models: 2, Rate: 1000, Count: 6, BiasRate: 1, Seed: 7,
+		RiskMix: RiskMix{0, 0, 1, 0},
+	}
+
+	summary, err := Run(context.Background(), submitter, plan, slog.New(slog.NewTextHandler(&logs, nil)))
+	require.NoError(t, err)
+
+	assert.Equal(t, []uint64{1, 2}, summary.Models)
+	assert.Equal(t, 6, summary.Inferences)
+	assert.Equal(t, 6, summary.BiasFlags)
+	assert.Equal(t, 0, summary.Failed)
+	assert.Equal(t, 0, summary.Errors)
+	assert.Equal(t, map[string]int{"register_model": 2, "log_inference": 6, "flag_bias": 6}, countFunctions(t, fake))
+
+	for _, envelope := range fake.sent {
+		call := envelope.Operations()[0].Body.InvokeHostFunctionOp.HostFunction.InvokeContract
+		if call.FunctionName == "log_inference" {
+			assert.Equal(t, RiskHigh, uint32(*call.Args[3].U32), "the risk mix allows only high")
+			assert.Contains(t, []uint64{1, 2}, uint64(*call.Args[1].U64), "model ids come from register_model")
+		}
+	}
+	assert.Equal(t, 14, strings.Count(logs.String(), "hash="))
+	assert.Contains(t, logs.String(), "msg=\"traffic stopped\" models=2 inferences=6 bias_flags=6 failed=0 errors=0")
+}
+
+func TestRunCountsFailedCalls(t *testing.T) {
+	submitter, fake := newTestSubmitter(t, 5*time.Second)
+	fake.outcomes = []txOutcome{{}, {status: protocol.TransactionStatusFailed}, {}, {status: protocol.TransactionStatusFailed}}
+	plan := Plan{ContractID: testContractID, Models: 1, Rate: 1000, Count: 4, Seed: 1, RiskMix: RiskMix{1, 0, 0, 0}}
+
+	summary, err := Run(context.Background(), submitter, plan, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	assert.Equal(t, 2, summary.Inferences)
+	assert.Equal(t, 2, summary.Failed)
+	assert.Equal(t, 0, summary.BiasFlags)
+}
+
+func TestRunStopsAfterConsecutiveErrors(t *testing.T) {
+	submitter, fake := newTestSubmitter(t, 5*time.Second)
+	plan := Plan{ContractID: testContractID, Models: 1, Rate: 1000, Count: 50, Seed: 1, RiskMix: RiskMix{1, 0, 0, 0}}
+	_, err := submitter.Invoke(context.Background(), registerOp(t, submitter))
+	require.NoError(t, err)
+	fake.simError = "HostError: Error(Contract, #2)"
+
+	// The model registration fails too, so give Run a submitter that has models already.
+	runner := &runner{submitter: submitter, plan: plan, logger: slog.New(slog.DiscardHandler), random: rand.New(rand.NewPCG(1, 2))}
+	runner.summary.Models = []uint64{1}
+	err = runner.logInferences(context.Background())
+	require.Error(t, err)
+	assert.Equal(t, "stopped after 10 consecutive failed calls: check the contract id, the account and the RPC", err.Error())
+	assert.Equal(t, maxConsecutiveErrors, runner.summary.Errors)
+}
+
+func TestRunStopsAtDuration(t *testing.T) {
+	submitter, _ := newTestSubmitter(t, 5*time.Second)
+	plan := Plan{ContractID: testContractID, Models: 1, Rate: 20, Duration: 150 * time.Millisecond, Seed: 1, RiskMix: RiskMix{1, 1, 1, 1}}
+
+	summary, err := Run(context.Background(), submitter, plan, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	assert.LessOrEqual(t, summary.Inferences, 3, "20 calls/s for 150ms allows at most 3")
+}
+
+func TestRunCancelled(t *testing.T) {
+	submitter, _ := newTestSubmitter(t, 5*time.Second)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	plan := Plan{ContractID: testContractID, Models: 1, Rate: 1, Count: 10, Seed: 1, RiskMix: RiskMix{1, 0, 0, 0}}
+
+	_, err := Run(ctx, submitter, plan, slog.New(slog.DiscardHandler))
+	require.ErrorIs(t, err, context.Canceled)
+}
+
+func TestRunRejectsUnboundedPlan(t *testing.T) {
+	_, err := Run(context.Background(), nil, Plan{Rate: 1, Models: 1}, slog.New(slog.DiscardHandler))
+	require.Error(t, err)
+	assert.Equal(t, "traffic run is unbounded: set a duration or a count", err.Error())
+}
