@@ -1,0 +1,230 @@
+package index
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	registry "github.com/modeltrace/soroban-datasource/pkg/index/internal/registrystub"
+	soroban "github.com/modeltrace/soroban-datasource/pkg/index/internal/sorobanstub"
+)
+
+const testContract = "CCONTRACTUNDERTEST"
+
+// genesisTime is the close time of ledger 0 of the synthetic chain; ledgers close every 5 s.
+var genesisTime = time.Unix(1_767_225_600, 0)
+
+// chain is a synthetic event history: ledger n holds n % perLedger events (so some ledgers
+// are empty), each one of a fixed set of encoded events chosen by a hash of its position.
+type chain struct {
+	perLedger int
+	templates []template
+}
+
+type template struct {
+	topics []string
+	value  string
+}
+
+// newChain builds templates for every kind, model 1..6 and risk level, plus one malformed and
+// one unknown event.
+func newChain(t testing.TB, perLedger int) *chain {
+	c := &chain{perLedger: perLedger}
+	for model := uint64(1); model <= 6; model++ {
+		events := []registry.Event{
+			{Kind: registry.KindModelRegistered, ModelID: model, Operator: "GOPERATOR", Name: "m", Version: "1"},
+			{Kind: registry.KindBiasFlagged, ModelID: model, Auditor: "GAUDITOR", EventID: model},
+		}
+		for _, risk := range []registry.RiskLevel{registry.RiskLow, registry.RiskMedium, registry.RiskHigh, registry.RiskCritical} {
+			events = append(events, registry.Event{Kind: registry.KindInferenceLogged, ModelID: model, Risk: risk, Operator: "GOPERATOR"})
+		}
+		for _, ev := range events {
+			topics, value, err := registry.EncodeEvent(ev)
+			require.NoError(t, err)
+			c.templates = append(c.templates, template{topics: topics, value: value})
+		}
+	}
+	good := c.templates[0]
+	c.templates = append(c.templates,
+		template{topics: good.topics, value: "not base64 XDR!"},
+		template{topics: []string{"AAAADwAAAAdtaXN0ZXJ5AA==", "*", "*"}, value: good.value})
+	return c
+}
+
+// events returns the events of ledger in chain order.
+func (c *chain) events(ledger uint32) []soroban.Event {
+	n := int(ledger) % (c.perLedger + 1)
+	out := make([]soroban.Event, n)
+	for i := range out {
+		h := (uint64(ledger)*2654435761 + uint64(i)*40503) % uint64(len(c.templates))
+		tpl := c.templates[h]
+		out[i] = soroban.Event{
+			ID:         fmt.Sprintf("%019d-%010d", uint64(ledger)<<32, i),
+			Ledger:     ledger,
+			ClosedAt:   genesisTime.Add(time.Duration(ledger) * 5 * time.Second),
+			ContractID: testContract,
+			TxHash:     fmt.Sprintf("tx-%d-%d", ledger, i),
+			Topics:     tpl.topics,
+			Value:      tpl.value,
+		}
+	}
+	return out
+}
+
+// fakeScanner serves a chain like getEvents would: pages of pageSize events, one call each,
+// and at least one call per scan. It records every scan.
+type fakeScanner struct {
+	chain    *chain
+	pageSize int
+	latest   uint32 // reported as ScanResult.LatestLedger
+
+	mu    sync.Mutex
+	scans []soroban.LedgerRange
+	calls int
+	gate  chan struct{} // when set, scans wait until it is closed
+	fail  error         // when set, the next scan fails with it after one page
+}
+
+func newFake(c *chain) *fakeScanner {
+	return &fakeScanner{chain: c, pageSize: 100}
+}
+
+func (f *fakeScanner) ScanEvents(ctx context.Context, rng soroban.LedgerRange, filters []soroban.Filter,
+	visit func(soroban.Event) error) (soroban.ScanResult, error) {
+	f.mu.Lock()
+	f.scans = append(f.scans, rng)
+	gate, fail := f.gate, f.fail
+	f.fail = nil
+	f.mu.Unlock()
+
+	if len(filters) != 1 || filters[0].ContractIDs[0] != testContract {
+		return soroban.ScanResult{}, errors.New("fake scanner: unexpected filters")
+	}
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return soroban.ScanResult{}, ctx.Err()
+		}
+	}
+
+	res := soroban.ScanResult{Pages: 1, Calls: 1, LatestLedger: f.latest}
+	defer func() { f.addCalls(res.Calls) }()
+	inPage := 0
+	for ledger := rng.Start; ledger < rng.End; ledger++ {
+		for _, ev := range f.chain.events(ledger) {
+			if inPage == f.pageSize {
+				if fail != nil {
+					return res, fail
+				}
+				if err := ctx.Err(); err != nil {
+					return res, err
+				}
+				res.Pages++
+				res.Calls++
+				inPage = 0
+			}
+			inPage++
+			res.Events++
+			if err := visit(ev); err != nil {
+				return res, err
+			}
+		}
+	}
+	if fail != nil {
+		return res, fail
+	}
+	return res, nil
+}
+
+func (f *fakeScanner) addCalls(n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls += n
+}
+
+func (f *fakeScanner) scanned() []soroban.LedgerRange {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]soroban.LedgerRange(nil), f.scans...)
+}
+
+// direct scans rng without the index and returns what a query should deliver.
+func direct(t testing.TB, c *chain, rng soroban.LedgerRange) result {
+	t.Helper()
+	var out result
+	for ledger := rng.Start; ledger < rng.End; ledger++ {
+		for _, ev := range c.events(ledger) {
+			decoded, err := registry.DecodeEvent(ev.Topics, ev.Value)
+			switch {
+			case errors.Is(err, registry.ErrUnknownEvent):
+				out.unknown++
+			case err != nil:
+				out.malformed++
+			default:
+				kind, ok := kindOf(decoded.Kind)
+				require.True(t, ok)
+				out.records = append(out.records, brief{ev.Ledger, ev.ClosedAt.Unix(), kind, decoded.Risk, decoded.ModelID})
+			}
+		}
+	}
+	return out
+}
+
+// brief is a Record without Raw, comparable with ==.
+type brief struct {
+	Ledger    uint32
+	CloseTime int64
+	Kind      Kind
+	Risk      registry.RiskLevel
+	ModelID   uint64
+}
+
+type result struct {
+	records            []brief
+	malformed, unknown int
+}
+
+// collect runs a query and returns what it delivered.
+func collect(ctx context.Context, ix *Index, rng soroban.LedgerRange, latest uint32) (result, Stats, error) {
+	var out result
+	stats, err := ix.Query(ctx, rng, latest, func(r Record) bool {
+		out.records = append(out.records, brief{r.Ledger, r.CloseTime, r.Kind, r.Risk, r.ModelID})
+		return true
+	})
+	out.malformed, out.unknown = stats.Malformed, stats.Unknown
+	return out, stats, err
+}
+
+// waitUntil polls cond, which reads state that other goroutines change, for at most 10 s.
+// It orders steps between goroutines; no test asserts on how long anything takes.
+func waitUntil(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached within 10 s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func (ix *Index) waitersOf(rng soroban.LedgerRange) int {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	for _, f := range ix.flights {
+		if f.rng == rng {
+			return f.waiters
+		}
+	}
+	return 0
+}
+
+func lr(start, end uint32) soroban.LedgerRange {
+	return soroban.LedgerRange{Start: start, End: end}
+}

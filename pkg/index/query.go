@@ -1,0 +1,176 @@
+package index
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	soroban "github.com/modeltrace/soroban-datasource/pkg/index/internal/sorobanstub"
+)
+
+// Stats describes how the index answered one query.
+type Stats struct {
+	// Range is the ledger range answered: the requested range, ending after the latest closed
+	// ledger at most.
+	Range soroban.LedgerRange
+	// Records is how many records were delivered.
+	Records int
+	// Malformed and Unknown count the events in Range that failed to decode or are not
+	// registry events; they are not delivered.
+	Malformed, Unknown int
+	// CachedLedgers is how many ledgers of Range were answered from the cache.
+	CachedLedgers uint32
+	// Scanned lists the ranges this query scanned and cached.
+	Scanned []soroban.LedgerRange
+	// Joined lists the ranges that another query was already scanning, which this query
+	// waited for instead of scanning them again.
+	Joined []soroban.LedgerRange
+	// Streamed lists the ranges scanned without caching because the query needs more than
+	// Options.MaxBytes.
+	Streamed []soroban.LedgerRange
+	// RPCCalls and Pages count the getEvents calls and pages of the scans this query ran
+	// itself (Scanned and Streamed), not those of the scans it joined.
+	RPCCalls, Pages int
+}
+
+// FromCache reports whether the whole query was answered without waiting for any scan.
+func (s Stats) FromCache() bool {
+	return len(s.Scanned) == 0 && len(s.Joined) == 0 && len(s.Streamed) == 0
+}
+
+// errStopped ends a scan when the visitor wants no more records.
+var errStopped = errors.New("visitor stopped the query")
+
+// Query visits the records of the ledgers in rng, in chain order and each exactly once, until
+// visit returns false. Ledgers after latest, the latest closed ledger, are left out because
+// their events may still change. Only the parts of rng that are neither cached nor being
+// scanned by another query are scanned.
+//
+// The records are complete for the returned Stats.Range when the error is nil. On an error
+// the records delivered so far are a prefix of the range, and nothing partial is cached.
+func (ix *Index) Query(ctx context.Context, rng soroban.LedgerRange, latest uint32,
+	visit func(Record) bool) (Stats, error) {
+	if end := uint64(latest) + 1; end < uint64(rng.End) {
+		rng.End = uint32(end)
+	}
+	q := &query{ix: ix, ctx: ctx, visit: visit, stats: Stats{Range: rng}}
+
+	for cursor := rng.Start; cursor < rng.End; {
+		if err := ctx.Err(); err != nil {
+			return q.stats, err
+		}
+
+		p := ix.plan(ctx, cursor, rng.End, q.streaming)
+		stopped, err := q.answer(p)
+		if err != nil || stopped {
+			return q.stats, err
+		}
+		cursor = p.rng.End
+	}
+	return q.stats, nil
+}
+
+// query is the state of one Query call.
+type query struct {
+	ix        *Index
+	ctx       context.Context
+	visit     func(Record) bool
+	stats     Stats
+	seenBytes int64 // estimated bytes of the records seen so far
+	streaming bool  // set once the query needs more than MaxBytes
+}
+
+// answer delivers the records of one planned piece.
+func (q *query) answer(p piece) (stopped bool, err error) {
+	if p.flight == nil && !p.cached {
+		return q.stream(p.rng)
+	}
+	if p.cached {
+		q.stats.CachedLedgers += p.rng.End - p.rng.Start
+		return !q.deliver(&p.batch, p.rng), nil
+	}
+
+	if !q.ix.wait(q.ctx, p.flight) {
+		return false, q.ctx.Err()
+	}
+	err = p.flight.err
+	if p.own {
+		q.stats.Scanned = append(q.stats.Scanned, p.rng)
+		q.stats.RPCCalls += p.flight.result.Calls
+		q.stats.Pages += p.flight.result.Pages
+	} else {
+		q.stats.Joined = append(q.stats.Joined, p.rng)
+	}
+
+	if errors.Is(err, errTooBig) {
+		// One chunk alone holds more than MaxBytes: read it again without keeping it.
+		q.streaming = true
+		if p.own {
+			q.stats.Scanned = q.stats.Scanned[:len(q.stats.Scanned)-1]
+		} else {
+			q.stats.Joined = q.stats.Joined[:len(q.stats.Joined)-1]
+		}
+		return q.stream(p.rng)
+	}
+	if err != nil {
+		return false, err
+	}
+	return !q.deliver(&p.flight.batch, p.rng), nil
+}
+
+// deliver visits the records of b in rng and reports whether the visitor wants more.
+func (q *query) deliver(b *batch, rng soroban.LedgerRange) bool {
+	for i := b.search(rng.Start); i < len(b.records) && b.records[i].ledger < rng.End; i++ {
+		if !q.emit(&b.records[i], b.raw(i)) {
+			return false
+		}
+	}
+	return true
+}
+
+// emit counts one record and visits it unless it is malformed or unknown.
+func (q *query) emit(rec *compact, raw *Raw) bool {
+	q.seenBytes += recordBytes
+	if q.seenBytes > q.ix.opts.MaxBytes {
+		q.streaming = true
+	}
+
+	switch rec.kind {
+	case kindMalformed:
+		q.stats.Malformed++
+		return true
+	case kindUnknown:
+		q.stats.Unknown++
+		return true
+	}
+	q.stats.Records++
+	return q.visit(rec.record(raw))
+}
+
+// stream scans rng and visits its records as they arrive, without caching them.
+func (q *query) stream(rng soroban.LedgerRange) (stopped bool, err error) {
+	q.stats.Streamed = append(q.stats.Streamed, rng)
+
+	result, err := q.ix.scanner.ScanEvents(q.ctx, rng, q.ix.filters, func(ev soroban.Event) error {
+		rec, raw := decode(ev, true)
+		if !q.emit(&rec, raw) {
+			return errStopped
+		}
+		return nil
+	})
+	q.stats.RPCCalls += result.Calls
+	q.stats.Pages += result.Pages
+
+	if errors.Is(err, errStopped) {
+		return true, nil
+	}
+	if err != nil {
+		return false, q.ix.scanError(rng, err)
+	}
+	return false, nil
+}
+
+func (ix *Index) scanError(rng soroban.LedgerRange, err error) error {
+	return fmt.Errorf("scan registry events of contract %s in ledgers [%d, %d): %w",
+		ix.contractID, rng.Start, rng.End, err)
+}
