@@ -104,7 +104,7 @@ func TestCommandHidesInvalidSecret(t *testing.T) {
 
 func TestCommandRunsAgainstFakeRPC(t *testing.T) {
 	signer := testSigner(t)
-	fake, server := newFakeRPC(t, signer.Address(), startSequence)
+	fake, server := newTestRPC(t, signer.Address(), startSequence)
 	args := []string{
 		"--rpc-url=" + server.URL, "--passphrase=" + testPassphrase, "--contract=" + testContractID,
 		"--secret=" + signer.Seed(), "--models=1", "--count=2", "--rate=1000", "--bias-rate=0",

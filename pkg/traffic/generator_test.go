@@ -9,15 +9,16 @@ import (
 	"testing"
 	"time"
 
-	protocol "github.com/stellar/go-stellar-sdk/protocols/rpc"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/modeltrace/soroban-datasource/pkg/sorobantest"
 )
 
-func countFunctions(t *testing.T, fake *fakeRPC) map[string]int {
+func countFunctions(t *testing.T, fake *testRPC) map[string]int {
 	t.Helper()
 	counts := map[string]int{}
-	for _, envelope := range fake.sent {
+	for _, envelope := range fake.txs.Accepted() {
 		call := envelope.Operations()[0].Body.InvokeHostFunctionOp.HostFunction.InvokeContract
 		counts[string(call.FunctionName)]++
 	}
@@ -42,7 +43,7 @@ func TestRunRegistersThenLogs(t *testing.T) {
 	assert.Equal(t, 0, summary.Errors)
 	assert.Equal(t, map[string]int{"register_model": 2, "log_inference": 6, "flag_bias": 6}, countFunctions(t, fake))
 
-	for _, envelope := range fake.sent {
+	for _, envelope := range fake.txs.Accepted() {
 		call := envelope.Operations()[0].Body.InvokeHostFunctionOp.HostFunction.InvokeContract
 		if call.FunctionName == "log_inference" {
 			assert.Equal(t, RiskHigh, uint32(*call.Args[3].U32), "the risk mix allows only high")
@@ -55,7 +56,7 @@ func TestRunRegistersThenLogs(t *testing.T) {
 
 func TestRunCountsFailedCalls(t *testing.T) {
 	submitter, fake := newTestSubmitter(t, 5*time.Second)
-	fake.outcomes = []txOutcome{{}, {status: protocol.TransactionStatusFailed}, {}, {status: protocol.TransactionStatusFailed}}
+	fake.txs.Script(sorobantest.TxOutcome{}, sorobantest.TxOutcome{Failed: true}, sorobantest.TxOutcome{}, sorobantest.TxOutcome{Failed: true})
 	plan := Plan{ContractID: testContractID, Models: 1, Rate: 1000, Count: 4, Seed: 1, RiskMix: RiskMix{1, 0, 0, 0}}
 
 	summary, err := Run(context.Background(), submitter, plan, slog.New(slog.DiscardHandler))
@@ -70,7 +71,7 @@ func TestRunStopsAfterConsecutiveErrors(t *testing.T) {
 	plan := Plan{ContractID: testContractID, Models: 1, Rate: 1000, Count: 50, Seed: 1, RiskMix: RiskMix{1, 0, 0, 0}}
 	_, err := submitter.Invoke(context.Background(), registerOp(t, submitter))
 	require.NoError(t, err)
-	fake.simError = "HostError: Error(Contract, #2)"
+	fake.txs.SetSimulationError("HostError: Error(Contract, #2)")
 
 	// The model registration fails too, so give Run a submitter that has models already.
 	runner := &runner{submitter: submitter, plan: plan, logger: slog.New(slog.DiscardHandler), random: rand.New(rand.NewPCG(1, 2))}

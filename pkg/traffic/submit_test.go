@@ -13,14 +13,16 @@ import (
 	"github.com/stellar/go-stellar-sdk/xdr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/modeltrace/soroban-datasource/pkg/sorobantest"
 )
 
 const startSequence = 1000
 
-func newTestSubmitter(t *testing.T, timeout time.Duration) (*Submitter, *fakeRPC) {
+func newTestSubmitter(t *testing.T, timeout time.Duration) (*Submitter, *testRPC) {
 	t.Helper()
 	signer := testSigner(t)
-	fake, server := newFakeRPC(t, signer.Address(), startSequence)
+	fake, server := newTestRPC(t, signer.Address(), startSequence)
 	client := rpcclient.NewClient(server.URL, server.Client())
 	t.Cleanup(func() { _ = client.Close() })
 
@@ -41,7 +43,7 @@ func registerOp(t *testing.T, submitter *Submitter) *txnbuild.InvokeHostFunction
 
 func TestInvokeAssemblesSignsAndPolls(t *testing.T) {
 	submitter, fake := newTestSubmitter(t, 5*time.Second)
-	fake.outcomes = []txOutcome{{notFound: 2}}
+	fake.txs.Script(sorobantest.TxOutcome{Pending: 2})
 
 	result, err := submitter.Invoke(context.Background(), registerOp(t, submitter))
 	require.NoError(t, err)
@@ -54,8 +56,8 @@ func TestInvokeAssemblesSignsAndPolls(t *testing.T) {
 	assert.Equal(t, 1, fake.callCount(protocol.SendTransactionMethodName))
 	assert.Equal(t, 3, fake.callCount(protocol.GetTransactionMethodName))
 
-	require.Len(t, fake.sent, 1)
-	sent := fake.sent[0]
+	require.Len(t, fake.txs.Accepted(), 1)
+	sent := fake.txs.Accepted()[0]
 	assert.Equal(t, int64(startSequence+1), sent.SeqNum())
 	require.NotNil(t, sent.V1.Tx.Ext.SorobanData, "the simulated transaction data must be attached")
 	assert.Equal(t, xdr.Int64(54_321), sent.V1.Tx.Ext.SorobanData.ResourceFee, "resource fee raised to minResourceFee")
@@ -77,15 +79,15 @@ func TestInvokeSequenceAdvances(t *testing.T) {
 		_, err := submitter.Invoke(context.Background(), registerOp(t, submitter))
 		require.NoError(t, err)
 	}
-	require.Len(t, fake.sent, 3)
-	assert.Equal(t, int64(startSequence+1), fake.sent[0].SeqNum())
-	assert.Equal(t, int64(startSequence+2), fake.sent[1].SeqNum())
-	assert.Equal(t, int64(startSequence+3), fake.sent[2].SeqNum())
+	require.Len(t, fake.txs.Accepted(), 3)
+	assert.Equal(t, int64(startSequence+1), fake.txs.Accepted()[0].SeqNum())
+	assert.Equal(t, int64(startSequence+2), fake.txs.Accepted()[1].SeqNum())
+	assert.Equal(t, int64(startSequence+3), fake.txs.Accepted()[2].SeqNum())
 }
 
 func TestInvokeFailedTransaction(t *testing.T) {
 	submitter, fake := newTestSubmitter(t, 5*time.Second)
-	fake.outcomes = []txOutcome{{status: protocol.TransactionStatusFailed}}
+	fake.txs.Script(sorobantest.TxOutcome{Failed: true})
 
 	result, err := submitter.Invoke(context.Background(), registerOp(t, submitter))
 	require.ErrorIs(t, err, ErrTxFailed)
@@ -96,14 +98,14 @@ func TestInvokeFailedTransaction(t *testing.T) {
 	// A failed transaction still used its sequence number.
 	_, err = submitter.Invoke(context.Background(), registerOp(t, submitter))
 	require.NoError(t, err)
-	require.Len(t, fake.sent, 2)
-	assert.Equal(t, int64(startSequence+2), fake.sent[1].SeqNum())
+	require.Len(t, fake.txs.Accepted(), 2)
+	assert.Equal(t, int64(startSequence+2), fake.txs.Accepted()[1].SeqNum())
 	assert.Equal(t, 1, fake.callCount(protocol.GetLedgerEntriesMethodName))
 }
 
 func TestInvokePollTimeout(t *testing.T) {
 	submitter, fake := newTestSubmitter(t, 200*time.Millisecond)
-	fake.outcomes = []txOutcome{{notFound: -1}}
+	fake.txs.Script(sorobantest.TxOutcome{Pending: -1})
 
 	result, err := submitter.Invoke(context.Background(), registerOp(t, submitter))
 	require.Error(t, err)
@@ -118,12 +120,12 @@ func TestInvokePollTimeout(t *testing.T) {
 	require.NoError(t, err)
 	_, err = submitter.Invoke(context.Background(), op)
 	require.NoError(t, err)
-	assert.Equal(t, int64(startSequence+1), fake.sent[1].SeqNum(), "sequence taken from the reloaded account")
+	assert.Equal(t, int64(startSequence+1), fake.txs.Accepted()[1].SeqNum(), "sequence taken from the reloaded account")
 }
 
 func TestInvokeSimulationError(t *testing.T) {
 	submitter, fake := newTestSubmitter(t, 5*time.Second)
-	fake.simError = "HostError: Error(Contract, #1)"
+	fake.txs.SetSimulationError("HostError: Error(Contract, #1)")
 
 	_, err := submitter.Invoke(context.Background(), registerOp(t, submitter))
 	require.Error(t, err)
@@ -133,7 +135,7 @@ func TestInvokeSimulationError(t *testing.T) {
 
 func TestInvokeSendRejected(t *testing.T) {
 	submitter, fake := newTestSubmitter(t, 5*time.Second)
-	fake.outcomes = []txOutcome{{sendErr: true}}
+	fake.txs.Script(sorobantest.TxOutcome{Reject: true})
 
 	_, err := submitter.Invoke(context.Background(), registerOp(t, submitter))
 	require.Error(t, err)
@@ -145,17 +147,17 @@ func TestInvokeSendRejected(t *testing.T) {
 
 func TestInvokeTryAgainLater(t *testing.T) {
 	submitter, fake := newTestSubmitter(t, 5*time.Second)
-	fake.outcomes = []txOutcome{{tryAgain: 2}}
+	fake.txs.Script(sorobantest.TxOutcome{TryAgain: 2})
 
 	_, err := submitter.Invoke(context.Background(), registerOp(t, submitter))
 	require.NoError(t, err)
 	assert.Equal(t, 3, fake.callCount(protocol.SendTransactionMethodName))
-	require.Len(t, fake.sent, 1)
+	require.Len(t, fake.txs.Accepted(), 1)
 }
 
 func TestInvokeTryAgainLaterGivesUp(t *testing.T) {
 	submitter, fake := newTestSubmitter(t, 5*time.Second)
-	fake.outcomes = []txOutcome{{tryAgain: 100}}
+	fake.txs.Script(sorobantest.TxOutcome{TryAgain: 100})
 
 	_, err := submitter.Invoke(context.Background(), registerOp(t, submitter))
 	require.Error(t, err)
