@@ -18,10 +18,10 @@ const DefaultResourceFee = 54_321
 // TxOutcome scripts how the server treats one sent transaction. The zero value is accepted at
 // once and lands with status SUCCESS at the first getTransaction.
 type TxOutcome struct {
-	TryAgain int  // TRY_AGAIN_LATER answers to sendTransaction before the server accepts it
-	Reject   bool // answer sendTransaction with ERROR (result code txBAD_SEQ)
-	Pending  int  // NOT_FOUND answers to getTransaction before the final status; -1 means it never lands
-	Failed   bool // land with status FAILED (txFAILED, InvokeHostFunction trapped)
+	TryAgain int  // TRY_AGAIN_LATER responses to sendTransaction before the server accepts it
+	Reject   bool // sendTransaction returns status ERROR (result code txBAD_SEQ)
+	Pending  int  // NOT_FOUND responses to getTransaction before the final status; -1: never lands
+	Failed   bool // the transaction lands with status FAILED (txFAILED, InvokeHostFunction trapped)
 }
 
 // Transactions serves simulateTransaction, sendTransaction and getTransaction for tests of
