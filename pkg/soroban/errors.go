@@ -105,9 +105,6 @@ func retriedSuffix(retries int) string {
 // request timeout (-32001), a transport timeout or a dropped connection. Context
 // cancellation and deadlines are never retryable.
 func IsRetryable(err error) bool {
-	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return false
-	}
 	var rpcErr *RPCError
 	if errors.As(err, &rpcErr) {
 		switch {
@@ -117,7 +114,14 @@ func IsRetryable(err error) bool {
 			return true
 		case rpcErr.HTTPStatus != 0 || rpcErr.Code != 0:
 			return false
+		case rpcErr.timeout:
+			// The HTTP client's timeout for one request, not the caller's deadline: a
+			// call whose context ended returns the context error instead of an RPCError.
+			return true
 		}
+	}
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
 	}
 	return isTransient(err)
 }
@@ -130,7 +134,7 @@ func isTransient(err error) bool {
 
 func isTimeout(err error) bool {
 	var netErr net.Error
-	return errors.As(err, &netErr) && netErr.Timeout()
+	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout())
 }
 
 // parseRetryAfter reads a Retry-After header: delay seconds or an HTTP date. It returns

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"sync"
 	"time"
@@ -20,27 +21,35 @@ type exchange struct {
 	status     int
 	retryAfter time.Duration
 	err        error
+	timedOut   bool // the HTTP client's timeout ended the request
 }
 
-func (x *exchange) record(resp *http.Response, err error) {
+func (x *exchange) record(resp *http.Response, err error, timedOut bool) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.err = err
+	x.err, x.timedOut = err, timedOut
 	if resp != nil {
 		x.status = resp.StatusCode
 		x.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	}
 }
 
-func (x *exchange) snapshot() (status int, retryAfter time.Duration, err error) {
+func (x *exchange) recordFailure(err error, timedOut bool) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	return x.status, x.retryAfter, x.err
+	x.err, x.timedOut = err, timedOut
 }
 
-// recordingTransport runs one call's HTTP requests on the shared transport, binds them to
-// the call's context (jrpc2's HTTP channel builds requests without one, so cancellation
-// would otherwise wait for the response) and records the outcome in an exchange.
+func (x *exchange) snapshot() (status int, retryAfter time.Duration, err error, timedOut bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.status, x.retryAfter, x.err, x.timedOut
+}
+
+// recordingTransport runs one call's HTTP requests on the shared transport and records
+// the outcome in an exchange. It also cancels a request when the call's context ends:
+// jrpc2's HTTP channel builds requests without the caller's context, so otherwise a
+// cancelled call would leave its request running until the HTTP client's timeout.
 type recordingTransport struct {
 	base     http.RoundTripper
 	ctx      context.Context
@@ -48,9 +57,52 @@ type recordingTransport struct {
 }
 
 func (t *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := t.base.RoundTrip(req.WithContext(t.ctx))
-	t.exchange.record(resp, err)
-	return resp, err
+	// The request context keeps the HTTP client's timeout; the call's context is added.
+	ctx, cancel := context.WithCancelCause(req.Context())
+	stop := context.AfterFunc(t.ctx, func() { cancel(context.Cause(t.ctx)) })
+	release := func() {
+		stop()
+		cancel(nil)
+	}
+
+	resp, err := t.base.RoundTrip(req.WithContext(ctx))
+	t.exchange.record(resp, err, t.clientTimedOut(req))
+	if err != nil {
+		release()
+		return nil, err
+	}
+	resp.Body = &releasingBody{ReadCloser: resp.Body, release: release, transport: t, req: req}
+	return resp, nil
+}
+
+// clientTimedOut reports whether the HTTP client ended req (its Timeout) while the call's
+// context is still live. The transport then returns a plain "request canceled" error.
+func (t *recordingTransport) clientTimedOut(req *http.Request) bool {
+	return req.Context().Err() != nil && t.ctx.Err() == nil
+}
+
+// releasingBody records read failures, and releases the request's context watcher when
+// the body is closed so that calls under a long-lived context do not accumulate watchers.
+type releasingBody struct {
+	io.ReadCloser
+	once      sync.Once
+	release   func()
+	transport *recordingTransport
+	req       *http.Request
+}
+
+func (b *releasingBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF {
+		b.transport.exchange.recordFailure(err, b.transport.clientTimedOut(b.req))
+	}
+	return n, err
+}
+
+func (b *releasingBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.once.Do(b.release)
+	return err
 }
 
 // callOnce makes one JSON-RPC call through a fresh rpcclient bound to ctx, and turns a
@@ -82,8 +134,15 @@ func (c *Client) callOnce(ctx context.Context, method string, fn func(*rpcclient
 // classify builds the *RPCError for a failed call from what the transport recorded and
 // the error jrpc2 returned.
 func classify(method string, err error, record *exchange) error {
-	status, retryAfter, transportErr := record.snapshot()
+	status, retryAfter, transportErr, timedOut := record.snapshot()
 	switch {
+	case timedOut:
+		return &RPCError{
+			Method:  method,
+			Message: "no response from the RPC within the HTTP client's timeout",
+			timeout: true,
+			cause:   transportErr,
+		}
 	case transportErr != nil:
 		return &RPCError{
 			Method:  method,
