@@ -75,10 +75,16 @@ func (t *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error
 	return resp, nil
 }
 
-// clientTimedOut reports whether the HTTP client ended req (its Timeout) while the call's
-// context is still live. The transport then returns a plain "request canceled" error.
+// clientTimedOut reports whether the HTTP client's Timeout ended req while the call's
+// context is still live. The transport then returns a plain "request canceled" error, and
+// the client's timer can fire just before the request context's deadline does, so the
+// deadline itself is compared.
 func (t *recordingTransport) clientTimedOut(req *http.Request) bool {
-	return req.Context().Err() != nil && t.ctx.Err() == nil
+	if t.ctx.Err() != nil {
+		return false
+	}
+	deadline, ok := req.Context().Deadline()
+	return req.Context().Err() != nil || (ok && !time.Now().Before(deadline))
 }
 
 // releasingBody records read failures, and releases the request's context watcher when
