@@ -20,13 +20,16 @@ const maxConsecutiveErrors = 10
 // Plan is the configuration of one traffic run: the calls to make and when to stop.
 type Plan struct {
 	ContractID string
-	Models     int           // models to register before logging inferences
-	Rate       float64       // at most this many log_inference calls per second
-	RiskMix    RiskMix       // relative weight of each risk level
-	BiasRate   float64       // chance, per inference, of a flag_bias call on the same model
-	Duration   time.Duration // stop after this long; 0 means no time limit
-	Count      int           // stop after this many log_inference calls; 0 means no count limit
-	Seed       uint64        // seeds the random choices, so a run can be repeated
+	Models     int // models to register before logging inferences
+	// Rate caps log_inference calls per second.
+	// NOTE: calls go out one at a time from one account and each waits for its ledger, so the
+	// achieved rate is at most about one call per ledger close, whatever Rate allows.
+	Rate     float64
+	RiskMix  RiskMix       // relative weight of each risk level
+	BiasRate float64       // chance, per inference, of a flag_bias call on the same model
+	Duration time.Duration // stop after this long; 0 means no time limit
+	Count    int           // stop after this many log_inference calls; 0 means no count limit
+	Seed     uint64        // seeds the random choices, so a run can be repeated
 }
 
 // Summary is the count of calls one traffic run made, by outcome.
