@@ -19,11 +19,25 @@ const testContract = "CCONTRACTUNDERTEST"
 // genesisTime is the close time of ledger 0 of the synthetic chain; ledgers close every 5 s.
 var genesisTime = time.Unix(1_767_225_600, 0)
 
-// chain is a synthetic event history: ledger n holds n % perLedger events (so some ledgers
-// are empty), each one of a fixed set of encoded events chosen by a hash of its position.
+// chain is a synthetic event history: ledger n holds n % (perLedger+1) events (so some
+// ledgers are empty), each one of a fixed set of encoded events chosen by a hash of its position.
 type chain struct {
 	perLedger int
 	templates []template
+
+	// Events of ledgers [preStart, preStart+len(pre)) built ahead, so benchmarks do not time
+	// the fake RPC's formatting.
+	preStart uint32
+	pre      [][]soroban.Event
+}
+
+// prebuild builds the events of rng ahead. It is not safe to call during scans.
+func (c *chain) prebuild(rng soroban.LedgerRange) {
+	c.pre = make([][]soroban.Event, 0, rng.End-rng.Start)
+	for ledger := rng.Start; ledger < rng.End; ledger++ {
+		c.pre = append(c.pre, c.events(ledger))
+	}
+	c.preStart = rng.Start
 }
 
 type template struct {
@@ -58,6 +72,9 @@ func newChain(t testing.TB, perLedger int) *chain {
 
 // events returns the events of ledger in chain order.
 func (c *chain) events(ledger uint32) []soroban.Event {
+	if ledger >= c.preStart && ledger-c.preStart < uint32(len(c.pre)) {
+		return c.pre[ledger-c.preStart]
+	}
 	n := int(ledger) % (c.perLedger + 1)
 	out := make([]soroban.Event, n)
 	for i := range out {

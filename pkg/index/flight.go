@@ -11,8 +11,8 @@ import (
 var errTooBig = errors.New("scanned range exceeds the index byte cap")
 
 // flight is one scan in progress, shared by every query that needs a part of its range.
-// It runs on its own goroutine, so a waiter that gives up does not stop it for the others;
-// it is cancelled only when its last waiter gives up.
+// It runs on its own goroutine, so a waiter that gives up does not stop it for the others.
+// Only the last waiter to give up cancels it.
 type flight struct {
 	rng    soroban.LedgerRange
 	done   chan struct{}
@@ -35,7 +35,7 @@ type piece struct {
 	own    bool    // the query started the flight
 }
 
-// plan returns how to answer the ledgers from cursor on, up to end: from the segment or flight
+// plan returns how to serve the ledgers from cursor on, up to end: from the segment or flight
 // that covers cursor, or else from a new flight (or a stream) over the gap up to the next
 // covered ledger, at most one chunk long.
 func (ix *Index) plan(ctx context.Context, cursor, end uint32, streaming bool) piece {
@@ -95,7 +95,7 @@ func (ix *Index) wait(ctx context.Context, f *flight) bool {
 	defer ix.mu.Unlock()
 	f.waiters--
 	if f.waiters == 0 {
-		// Nobody needs the range any more; a later query starts a new scan.
+		// No query waits for the range any more, so a later query starts a new scan.
 		ix.removeFlightLocked(f)
 		f.cancel()
 	}
@@ -136,7 +136,7 @@ func (ix *Index) run(ctx context.Context, f *flight) {
 // cacheLocked stores the records of a complete scan of rng. The caller holds ix.mu.
 func (ix *Index) cacheLocked(rng soroban.LedgerRange, latest uint32, b batch) {
 	// A server behind the caller's latest ledger has not seen the tail of rng yet, so only the
-	// ledgers it had closed are complete. A zero latest ledger means the scanner did not say.
+	// ledgers it had closed are complete. A zero latest ledger means the scanner did not report it.
 	if latest != 0 && uint64(latest)+1 < uint64(rng.End) {
 		rng.End = latest + 1
 	}

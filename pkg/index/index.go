@@ -73,7 +73,8 @@ type Index struct {
 func New(scanner Scanner, contractID string, opts Options) *Index {
 	opts = opts.withDefaults()
 
-	// One filter per event name: three topics each, so only registry-shaped events match.
+	// One topic filter per event name, with exactly three segments, so only events shaped
+	// like registry events match.
 	topics := make([][]string, 0, len(registry.EventKinds))
 	for _, kind := range registry.EventKinds {
 		topics = append(topics, []string{registry.TopicSymbol(kind), "*", "*"})

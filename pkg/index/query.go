@@ -8,17 +8,17 @@ import (
 	soroban "github.com/modeltrace/soroban-datasource/pkg/index/internal/sorobanstub"
 )
 
-// Stats describes how the index answered one query.
+// Stats describes how the index served one query.
 type Stats struct {
-	// Range is the ledger range answered: the requested range, ending after the latest closed
-	// ledger at most.
+	// Range is the ledger range served: the requested range, cut to end after the latest
+	// closed ledger at the latest.
 	Range soroban.LedgerRange
 	// Records is how many records were delivered.
 	Records int
 	// Malformed and Unknown count the events in Range that failed to decode or are not
 	// registry events; they are not delivered.
 	Malformed, Unknown int
-	// CachedLedgers is how many ledgers of Range were answered from the cache.
+	// CachedLedgers is how many ledgers of Range were read from the cache.
 	CachedLedgers uint32
 	// Scanned lists the ranges this query scanned and cached.
 	Scanned []soroban.LedgerRange
@@ -33,7 +33,7 @@ type Stats struct {
 	RPCCalls, Pages int
 }
 
-// FromCache reports whether the whole query was answered without waiting for any scan.
+// FromCache reports whether the whole query was served without waiting for any scan.
 func (s Stats) FromCache() bool {
 	return len(s.Scanned) == 0 && len(s.Joined) == 0 && len(s.Streamed) == 0
 }

@@ -64,9 +64,10 @@ type Record struct {
 	Kind      Kind
 	Risk      registry.RiskLevel // inference_logged only, otherwise 0
 	ModelID   uint64
-	// Raw holds the event's full fields when the index kept them (the newest
-	// Options.KeepRawNewest events, and every streamed event), otherwise nil.
-	// It is shared with the cache and must not be modified.
+	// Raw holds the event's full fields when the index kept them, otherwise nil: for the
+	// newest Options.KeepRawNewest cached events and for every streamed event. A query that
+	// scans new ledgers may also see the raws of older events, read before its scan.
+	// Raw is shared with the cache and must not be modified.
 	Raw *Raw
 }
 

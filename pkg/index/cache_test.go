@@ -1,0 +1,171 @@
+package index
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	registry "github.com/modeltrace/soroban-datasource/pkg/index/internal/registrystub"
+	soroban "github.com/modeltrace/soroban-datasource/pkg/index/internal/sorobanstub"
+)
+
+// rawIDs returns the ids of the events that a query should deliver with Raw set when the index
+// keeps raws for the newest keep events of rng. Malformed and unknown events are not delivered.
+func rawIDs(c *chain, rng soroban.LedgerRange, keep int) []string {
+	var all []soroban.Event
+	for ledger := rng.Start; ledger < rng.End; ledger++ {
+		all = append(all, c.events(ledger)...)
+	}
+	var ids []string
+	for _, ev := range all[len(all)-keep:] {
+		if _, err := registry.DecodeEvent(ev.Topics, ev.Value); err == nil {
+			ids = append(ids, ev.ID)
+		}
+	}
+	return ids
+}
+
+func queryRawIDs(t *testing.T, ix *Index, rng soroban.LedgerRange) []string {
+	t.Helper()
+	var ids []string
+	_, err := ix.Query(context.Background(), rng, 10_000, func(r Record) bool {
+		if r.Raw != nil {
+			ids = append(ids, r.Raw.ID)
+		}
+		return true
+	})
+	require.NoError(t, err)
+	return ids
+}
+
+func TestKeepRawNewest(t *testing.T) {
+	c := newChain(t, 6)
+	ix := New(newFake(c), testContract, Options{KeepRawNewest: 10})
+
+	assert.Equal(t, rawIDs(c, lr(0, 200), 10), queryRawIDs(t, ix, lr(0, 200)))
+	assert.Equal(t, 10, ix.Usage().Raws)
+
+	t.Run("refresh moves the raws to the new ledgers", func(t *testing.T) {
+		// The query that scans the new ledgers still receives the raws of the old ones because
+		// it read them from the cache before its scan. The next query receives only the newest.
+		assert.Len(t, queryRawIDs(t, ix, lr(0, 250)), 20)
+		assert.Equal(t, 10, ix.Usage().Raws)
+		assert.Equal(t, rawIDs(c, lr(200, 250), 10), queryRawIDs(t, ix, lr(0, 250)))
+	})
+
+	t.Run("raw holds the decoded event", func(t *testing.T) {
+		var last Record
+		_, err := ix.Query(context.Background(), lr(0, 250), 10_000, func(r Record) bool {
+			last = r
+			return true
+		})
+		require.NoError(t, err)
+		require.NotNil(t, last.Raw)
+
+		events := c.events(249)
+		ev := events[len(events)-1]
+		decoded, err := registry.DecodeEvent(ev.Topics, ev.Value)
+		require.NoError(t, err)
+		assert.Equal(t, Raw{ID: ev.ID, TxHash: ev.TxHash, Event: decoded}, *last.Raw)
+	})
+}
+
+func TestQueryLargerThanCapStreams(t *testing.T) {
+	c := newChain(t, 5)
+	const maxBytes = 2_000
+
+	t.Run("after the cap is reached", func(t *testing.T) {
+		fake := newFake(c)
+		ix := New(fake, testContract, Options{MaxBytes: maxBytes, ChunkLedgers: 16})
+		got, stats, err := collect(context.Background(), ix, lr(0, 400), 1000)
+		require.NoError(t, err)
+
+		assert.Equal(t, direct(t, c, lr(0, 400)), got)
+		require.NotEmpty(t, stats.Streamed)
+		assert.Equal(t, uint32(400), stats.Streamed[len(stats.Streamed)-1].End)
+		assert.LessOrEqual(t, ix.Usage().Bytes, int64(maxBytes))
+	})
+
+	t.Run("when one chunk exceeds the cap", func(t *testing.T) {
+		fake := newFake(c)
+		ix := New(fake, testContract, Options{MaxBytes: maxBytes, ChunkLedgers: 1000})
+		got, stats, err := collect(context.Background(), ix, lr(0, 400), 1000)
+		require.NoError(t, err)
+
+		assert.Equal(t, direct(t, c, lr(0, 400)), got)
+		assert.Equal(t, []soroban.LedgerRange{lr(0, 400)}, stats.Streamed)
+		assert.Empty(t, stats.Scanned)
+		assert.Equal(t, []soroban.LedgerRange{lr(0, 400), lr(0, 400)}, fake.scanned())
+		assert.Empty(t, ix.Usage().Ranges)
+	})
+
+	t.Run("streamed records carry raws", func(t *testing.T) {
+		ix := New(newFake(c), testContract, Options{MaxBytes: maxBytes, ChunkLedgers: 1000})
+		raws := queryRawIDs(t, ix, lr(0, 400))
+		assert.Len(t, raws, len(direct(t, c, lr(0, 400)).records))
+	})
+}
+
+func TestTrim(t *testing.T) {
+	c := newChain(t, 4)
+	fake := newFake(c)
+	ix := New(fake, testContract, Options{ChunkLedgers: 100})
+	_, _, err := collect(context.Background(), ix, lr(0, 300), 1000)
+	require.NoError(t, err)
+	require.Equal(t, []soroban.LedgerRange{lr(0, 100), lr(100, 200), lr(200, 300)}, ix.Usage().Ranges)
+	before := ix.Usage()
+
+	ix.Trim(150)
+
+	after := ix.Usage()
+	assert.Equal(t, []soroban.LedgerRange{lr(150, 200), lr(200, 300)}, after.Ranges)
+	assert.Equal(t, len(direct(t, c, lr(150, 300)).records)+direct(t, c, lr(150, 300)).malformed+
+		direct(t, c, lr(150, 300)).unknown, after.Records)
+	assert.Less(t, after.Bytes, before.Bytes)
+
+	t.Run("trimmed ledgers are scanned but not cached", func(t *testing.T) {
+		got, stats, err := collect(context.Background(), ix, lr(0, 300), 1000)
+		require.NoError(t, err)
+		assert.Equal(t, direct(t, c, lr(0, 300)), got)
+		assert.Equal(t, []soroban.LedgerRange{lr(0, 100), lr(100, 150)}, stats.Scanned)
+		assert.Equal(t, after.Ranges, ix.Usage().Ranges)
+	})
+}
+
+func TestQueryVisitorStops(t *testing.T) {
+	c := newChain(t, 5)
+	for _, tc := range []struct {
+		name string
+		opts Options
+	}{
+		{"cached", Options{}},
+		{"streamed", Options{MaxBytes: 100}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ix := New(newFake(c), testContract, tc.opts)
+			var got []uint32
+			stats, err := ix.Query(context.Background(), lr(0, 300), 1000, func(r Record) bool {
+				got = append(got, r.Ledger)
+				return len(got) < 5
+			})
+			require.NoError(t, err)
+			assert.Len(t, got, 5)
+			assert.Equal(t, 5, stats.Records)
+		})
+	}
+}
+
+func TestCacheMergesShortAdjacentRanges(t *testing.T) {
+	c := newChain(t, 3)
+	ix := New(newFake(c), testContract, Options{ChunkLedgers: 100})
+	for end := uint32(10); end <= 250; end += 10 {
+		_, _, err := collect(context.Background(), ix, lr(0, end), end-1)
+		require.NoError(t, err)
+	}
+	assert.Equal(t, []soroban.LedgerRange{lr(0, 100), lr(100, 200), lr(200, 250)}, ix.Usage().Ranges)
+	got, _, err := collect(context.Background(), ix, lr(0, 250), 1000)
+	require.NoError(t, err)
+	assert.Equal(t, direct(t, c, lr(0, 250)), got)
+}
