@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	registry "github.com/modeltrace/soroban-datasource/pkg/index/internal/registrystub"
-	soroban "github.com/modeltrace/soroban-datasource/pkg/index/internal/sorobanstub"
+	"github.com/modeltrace/soroban-datasource/pkg/soroban"
 )
 
 // A day of ledgers at one close every 5 s, and a dashboard of ten panels over it.

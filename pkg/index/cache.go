@@ -3,7 +3,7 @@ package index
 import (
 	"sort"
 
-	soroban "github.com/modeltrace/soroban-datasource/pkg/index/internal/sorobanstub"
+	"github.com/modeltrace/soroban-datasource/pkg/soroban"
 )
 
 // segment is a ledger range scanned completely, with every event of the contract in it.

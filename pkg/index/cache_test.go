@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	registry "github.com/modeltrace/soroban-datasource/pkg/index/internal/registrystub"
-	soroban "github.com/modeltrace/soroban-datasource/pkg/index/internal/sorobanstub"
+	"github.com/modeltrace/soroban-datasource/pkg/soroban"
 )
 
 // rawIDs returns the ids of the events that a query should deliver with Raw set when the index
@@ -44,20 +44,20 @@ func TestKeepRawNewest(t *testing.T) {
 	c := newChain(t, 6)
 	ix := New(newFake(c), testContract, Options{KeepRawNewest: 10})
 
-	assert.Equal(t, rawIDs(c, lr(0, 200), 10), queryRawIDs(t, ix, lr(0, 200)))
+	assert.Equal(t, rawIDs(c, lr(1, 200), 10), queryRawIDs(t, ix, lr(1, 200)))
 	assert.Equal(t, 10, ix.Usage().Raws)
 
 	t.Run("refresh moves the raws to the new ledgers", func(t *testing.T) {
 		// The query that scans the new ledgers still receives the raws of the old ones because
 		// it read them from the cache before its scan. The next query receives only the newest.
-		assert.Len(t, queryRawIDs(t, ix, lr(0, 250)), 20)
+		assert.Len(t, queryRawIDs(t, ix, lr(1, 250)), 20)
 		assert.Equal(t, 10, ix.Usage().Raws)
-		assert.Equal(t, rawIDs(c, lr(200, 250), 10), queryRawIDs(t, ix, lr(0, 250)))
+		assert.Equal(t, rawIDs(c, lr(200, 250), 10), queryRawIDs(t, ix, lr(1, 250)))
 	})
 
 	t.Run("raw holds the decoded event", func(t *testing.T) {
 		var last Record
-		_, err := ix.Query(context.Background(), lr(0, 250), 10_000, func(r Record) bool {
+		_, err := ix.Query(context.Background(), lr(1, 250), 10_000, func(r Record) bool {
 			last = r
 			return true
 		})
@@ -79,10 +79,10 @@ func TestQueryLargerThanCapStreams(t *testing.T) {
 	t.Run("after the cap is reached", func(t *testing.T) {
 		fake := newFake(c)
 		ix := New(fake, testContract, Options{MaxBytes: maxBytes, ChunkLedgers: 16})
-		got, stats, err := collect(context.Background(), ix, lr(0, 400), 1000)
+		got, stats, err := collect(context.Background(), ix, lr(1, 400), 1000)
 		require.NoError(t, err)
 
-		assert.Equal(t, direct(t, c, lr(0, 400)), got)
+		assert.Equal(t, direct(t, c, lr(1, 400)), got)
 		require.NotEmpty(t, stats.Streamed)
 		assert.Equal(t, uint32(400), stats.Streamed[len(stats.Streamed)-1].End)
 		assert.LessOrEqual(t, ix.Usage().Bytes, int64(maxBytes))
@@ -91,20 +91,20 @@ func TestQueryLargerThanCapStreams(t *testing.T) {
 	t.Run("when one chunk exceeds the cap", func(t *testing.T) {
 		fake := newFake(c)
 		ix := New(fake, testContract, Options{MaxBytes: maxBytes, ChunkLedgers: 1000})
-		got, stats, err := collect(context.Background(), ix, lr(0, 400), 1000)
+		got, stats, err := collect(context.Background(), ix, lr(1, 400), 1000)
 		require.NoError(t, err)
 
-		assert.Equal(t, direct(t, c, lr(0, 400)), got)
-		assert.Equal(t, []soroban.LedgerRange{lr(0, 400)}, stats.Streamed)
+		assert.Equal(t, direct(t, c, lr(1, 400)), got)
+		assert.Equal(t, []soroban.LedgerRange{lr(1, 400)}, stats.Streamed)
 		assert.Empty(t, stats.Scanned)
-		assert.Equal(t, []soroban.LedgerRange{lr(0, 400), lr(0, 400)}, fake.scanned())
+		assert.Equal(t, []soroban.LedgerRange{lr(1, 400), lr(1, 400)}, fake.scanned())
 		assert.Empty(t, ix.Usage().Ranges)
 	})
 
 	t.Run("streamed records carry raws", func(t *testing.T) {
 		ix := New(newFake(c), testContract, Options{MaxBytes: maxBytes, ChunkLedgers: 1000})
-		raws := queryRawIDs(t, ix, lr(0, 400))
-		assert.Len(t, raws, len(direct(t, c, lr(0, 400)).records))
+		raws := queryRawIDs(t, ix, lr(1, 400))
+		assert.Len(t, raws, len(direct(t, c, lr(1, 400)).records))
 	})
 }
 
@@ -112,9 +112,9 @@ func TestTrim(t *testing.T) {
 	c := newChain(t, 4)
 	fake := newFake(c)
 	ix := New(fake, testContract, Options{ChunkLedgers: 100})
-	_, _, err := collect(context.Background(), ix, lr(0, 300), 1000)
+	_, _, err := collect(context.Background(), ix, lr(1, 300), 1000)
 	require.NoError(t, err)
-	require.Equal(t, []soroban.LedgerRange{lr(0, 100), lr(100, 200), lr(200, 300)}, ix.Usage().Ranges)
+	require.Equal(t, []soroban.LedgerRange{lr(1, 200), lr(200, 300)}, ix.Usage().Ranges)
 	before := ix.Usage()
 
 	ix.Trim(150)
@@ -125,11 +125,14 @@ func TestTrim(t *testing.T) {
 		direct(t, c, lr(150, 300)).unknown, after.Records)
 	assert.Less(t, after.Bytes, before.Bytes)
 
-	t.Run("trimmed ledgers are scanned but not cached", func(t *testing.T) {
-		got, stats, err := collect(context.Background(), ix, lr(0, 300), 1000)
+	t.Run("later query starts at the trim point", func(t *testing.T) {
+		got, stats, err := collect(context.Background(), ix, lr(1, 300), 1000)
 		require.NoError(t, err)
-		assert.Equal(t, direct(t, c, lr(0, 300)), got)
-		assert.Equal(t, []soroban.LedgerRange{lr(0, 100), lr(100, 150)}, stats.Scanned)
+		assert.Equal(t, direct(t, c, lr(150, 300)), got)
+		assert.Equal(t, lr(150, 300), stats.Range)
+		assert.True(t, stats.Clamped)
+		assert.Equal(t, uint32(150), stats.OldestLedger)
+		assert.True(t, stats.FromCache())
 		assert.Equal(t, after.Ranges, ix.Usage().Ranges)
 	})
 }
@@ -146,7 +149,7 @@ func TestQueryVisitorStops(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ix := New(newFake(c), testContract, tc.opts)
 			var got []uint32
-			stats, err := ix.Query(context.Background(), lr(0, 300), 1000, func(r Record) bool {
+			stats, err := ix.Query(context.Background(), lr(1, 300), 1000, func(r Record) bool {
 				got = append(got, r.Ledger)
 				return len(got) < 5
 			})
@@ -161,11 +164,11 @@ func TestCacheMergesShortAdjacentRanges(t *testing.T) {
 	c := newChain(t, 3)
 	ix := New(newFake(c), testContract, Options{ChunkLedgers: 100})
 	for end := uint32(10); end <= 250; end += 10 {
-		_, _, err := collect(context.Background(), ix, lr(0, end), end-1)
+		_, _, err := collect(context.Background(), ix, lr(1, end), end-1)
 		require.NoError(t, err)
 	}
-	assert.Equal(t, []soroban.LedgerRange{lr(0, 100), lr(100, 200), lr(200, 250)}, ix.Usage().Ranges)
-	got, _, err := collect(context.Background(), ix, lr(0, 250), 1000)
+	assert.Equal(t, []soroban.LedgerRange{lr(1, 110), lr(110, 210), lr(210, 250)}, ix.Usage().Ranges)
+	got, _, err := collect(context.Background(), ix, lr(1, 250), 1000)
 	require.NoError(t, err)
-	assert.Equal(t, direct(t, c, lr(0, 250)), got)
+	assert.Equal(t, direct(t, c, lr(1, 250)), got)
 }

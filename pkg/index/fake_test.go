@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	registry "github.com/modeltrace/soroban-datasource/pkg/index/internal/registrystub"
-	soroban "github.com/modeltrace/soroban-datasource/pkg/index/internal/sorobanstub"
+	"github.com/modeltrace/soroban-datasource/pkg/soroban"
 )
 
 const testContract = "CCONTRACTUNDERTEST"
@@ -99,6 +99,7 @@ type fakeScanner struct {
 	chain    *chain
 	pageSize int
 	latest   uint32 // reported as ScanResult.LatestLedger
+	oldest   uint32 // when set, scans start here at the earliest, as the node's retention
 
 	mu    sync.Mutex
 	scans []soroban.LedgerRange
@@ -122,6 +123,9 @@ func (f *fakeScanner) ScanEvents(ctx context.Context, rng soroban.LedgerRange, f
 	if len(filters) != 1 || filters[0].ContractIDs[0] != testContract {
 		return soroban.ScanResult{}, errors.New("fake scanner: unexpected filters")
 	}
+	if rng.Start == 0 || rng.End < rng.Start {
+		return soroban.ScanResult{}, fmt.Errorf("fake scanner: invalid range %v", rng)
+	}
 	if gate != nil {
 		select {
 		case <-gate:
@@ -131,6 +135,10 @@ func (f *fakeScanner) ScanEvents(ctx context.Context, rng soroban.LedgerRange, f
 	}
 
 	res := soroban.ScanResult{Pages: 1, Calls: 1, LatestLedger: f.latest}
+	if rng.Start < f.oldest {
+		rng.Start = f.oldest
+		res.Clamped, res.OldestLedger = true, f.oldest
+	}
 	defer func() { f.addCalls(res.Calls) }()
 	inPage := 0
 	for ledger := rng.Start; ledger < rng.End; ledger++ {

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 
-	soroban "github.com/modeltrace/soroban-datasource/pkg/index/internal/sorobanstub"
+	"github.com/modeltrace/soroban-datasource/pkg/soroban"
 )
 
 // errTooBig ends a scan whose records alone would exceed Options.MaxBytes.
@@ -120,6 +120,9 @@ func (ix *Index) run(ctx context.Context, f *flight) {
 	defer ix.mu.Unlock()
 	ix.removeFlightLocked(f)
 	f.result = result
+	if result.Clamped {
+		ix.trimLocked(result.OldestLedger)
+	}
 
 	switch {
 	case errors.Is(err, errTooBig):

@@ -13,7 +13,7 @@ import (
 	"sync"
 
 	registry "github.com/modeltrace/soroban-datasource/pkg/index/internal/registrystub"
-	soroban "github.com/modeltrace/soroban-datasource/pkg/index/internal/sorobanstub"
+	"github.com/modeltrace/soroban-datasource/pkg/soroban"
 )
 
 // Scanner reads contract events; *soroban.Client implements it.
@@ -22,6 +22,8 @@ type Scanner interface {
 	ScanEvents(ctx context.Context, rng soroban.LedgerRange, filters []soroban.Filter,
 		visit func(soroban.Event) error) (soroban.ScanResult, error)
 }
+
+var _ Scanner = (*soroban.Client)(nil)
 
 // Default option values.
 const (
@@ -95,16 +97,26 @@ func (ix *Index) Filters() []soroban.Filter {
 }
 
 // Trim drops the cached events of ledgers before oldest, for when the RPC's retention window
-// moves forward. Later queries never cache those ledgers again.
+// moves forward. Later queries start at oldest at the earliest and report Stats.Clamped.
+// A scan that the node clamped to its retention window trims the index the same way.
 func (ix *Index) Trim(oldest uint32) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	ix.trimLocked(oldest)
+}
 
+func (ix *Index) trimLocked(oldest uint32) {
 	if oldest <= ix.oldest {
 		return
 	}
 	ix.oldest = oldest
 	ix.cache.trim(oldest)
+}
+
+func (ix *Index) oldestLedger() uint32 {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	return ix.oldest
 }
 
 // Usage describes what the index holds.

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	soroban "github.com/modeltrace/soroban-datasource/pkg/index/internal/sorobanstub"
+	"github.com/modeltrace/soroban-datasource/pkg/soroban"
 )
 
 func TestQueryConcurrentScansOnce(t *testing.T) {
@@ -102,9 +102,9 @@ func TestQueryJoinedRangeOnceInOrder(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		first, _, firstErr = collect(context.Background(), ix, lr(0, 100), 1000)
+		first, _, firstErr = collect(context.Background(), ix, lr(1, 100), 1000)
 	}()
-	waitUntil(t, func() bool { return ix.waitersOf(lr(0, 100)) == 1 })
+	waitUntil(t, func() bool { return ix.waitersOf(lr(1, 100)) == 1 })
 
 	var second result
 	var stats Stats
@@ -114,18 +114,18 @@ func TestQueryJoinedRangeOnceInOrder(t *testing.T) {
 		defer close(secondDone)
 		second, stats, err = collect(context.Background(), ix, lr(50, 150), 1000)
 	}()
-	waitUntil(t, func() bool { return ix.waitersOf(lr(0, 100)) == 2 })
+	waitUntil(t, func() bool { return ix.waitersOf(lr(1, 100)) == 2 })
 	close(fake.gate)
 	<-done
 	<-secondDone
 
 	require.NoError(t, firstErr)
 	require.NoError(t, err)
-	assert.Equal(t, direct(t, c, lr(0, 100)), first)
+	assert.Equal(t, direct(t, c, lr(1, 100)), first)
 	assert.Equal(t, direct(t, c, lr(50, 150)), second)
 	assert.Equal(t, []soroban.LedgerRange{lr(50, 100)}, stats.Joined)
 	assert.Equal(t, []soroban.LedgerRange{lr(100, 150)}, stats.Scanned)
-	assert.ElementsMatch(t, []soroban.LedgerRange{lr(0, 100), lr(100, 150)}, fake.scanned())
+	assert.ElementsMatch(t, []soroban.LedgerRange{lr(1, 100), lr(100, 150)}, fake.scanned())
 }
 
 func TestQueryCancelledWaiter(t *testing.T) {
@@ -200,11 +200,11 @@ func TestQueryScanErrorCachesNothing(t *testing.T) {
 	failure := errors.New("server returned HTTP 503")
 	fake.fail = failure
 	ix := New(fake, testContract, Options{})
-	rng := lr(0, 400)
+	rng := lr(1, 400)
 
 	_, _, err := collect(context.Background(), ix, rng, 1000)
 	require.ErrorIs(t, err, failure)
-	assert.EqualError(t, err, "scan registry events of contract CCONTRACTUNDERTEST in ledgers [0, 400): server returned HTTP 503")
+	assert.EqualError(t, err, "scan registry events of contract CCONTRACTUNDERTEST in ledgers [1, 400): server returned HTTP 503")
 	assert.Empty(t, ix.Usage().Ranges)
 	assert.Equal(t, int64(0), ix.Usage().Bytes)
 
@@ -268,5 +268,30 @@ func TestQueryLatestLedgerBounds(t *testing.T) {
 		_, _, err := collect(context.Background(), ix, lr(100, 300), 299)
 		require.NoError(t, err)
 		assert.Equal(t, []soroban.LedgerRange{lr(100, 250)}, ix.Usage().Ranges)
+	})
+}
+
+func TestQueryRetentionClamp(t *testing.T) {
+	c := newChain(t, 4)
+	fake := newFake(c)
+	fake.oldest = 100
+	ix := New(fake, testContract, Options{})
+
+	got, stats, err := collect(context.Background(), ix, lr(1, 300), 1000)
+	require.NoError(t, err)
+	assert.Equal(t, direct(t, c, lr(100, 300)), got)
+	assert.True(t, stats.Clamped)
+	assert.Equal(t, uint32(100), stats.OldestLedger)
+	assert.Equal(t, lr(100, 300), stats.Range)
+	assert.Equal(t, []soroban.LedgerRange{lr(100, 300)}, ix.Usage().Ranges)
+
+	t.Run("later query starts at the oldest ledger", func(t *testing.T) {
+		got, stats, err := collect(context.Background(), ix, lr(1, 300), 1000)
+		require.NoError(t, err)
+		assert.Equal(t, direct(t, c, lr(100, 300)), got)
+		assert.True(t, stats.Clamped)
+		assert.Equal(t, lr(100, 300), stats.Range)
+		assert.True(t, stats.FromCache())
+		assert.Len(t, fake.scanned(), 1)
 	})
 }

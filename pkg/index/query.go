@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	soroban "github.com/modeltrace/soroban-datasource/pkg/index/internal/sorobanstub"
+	"github.com/modeltrace/soroban-datasource/pkg/soroban"
 )
 
 // Stats describes how the index served one query.
@@ -28,6 +28,10 @@ type Stats struct {
 	// Streamed lists the ranges scanned without caching because the query needs more than
 	// Options.MaxBytes.
 	Streamed []soroban.LedgerRange
+	// Clamped is set when Range was cut to start at OldestLedger, the oldest ledger the node
+	// still keeps; the events before it are not available.
+	Clamped      bool
+	OldestLedger uint32
 	// RPCCalls and Pages count the getEvents calls and pages of the scans this query ran
 	// itself (Scanned and Streamed), not those of the scans it joined.
 	RPCCalls, Pages int
@@ -53,7 +57,12 @@ func (ix *Index) Query(ctx context.Context, rng soroban.LedgerRange, latest uint
 	if end := uint64(latest) + 1; end < uint64(rng.End) {
 		rng.End = uint32(end)
 	}
+	rng.Start = max(rng.Start, 1) // ledger 1 is the genesis ledger
 	q := &query{ix: ix, ctx: ctx, visit: visit, stats: Stats{Range: rng}}
+	if oldest := ix.oldestLedger(); rng.Start < oldest {
+		rng.Start = oldest
+		q.clamped(oldest)
+	}
 
 	for cursor := rng.Start; cursor < rng.End; {
 		if err := ctx.Err(); err != nil {
@@ -80,6 +89,20 @@ type query struct {
 	streaming bool  // set once the query needs more than MaxBytes
 }
 
+func (q *query) clamped(oldest uint32) {
+	q.stats.Clamped = true
+	q.stats.OldestLedger = max(q.stats.OldestLedger, oldest)
+	q.stats.Range.Start = max(q.stats.Range.Start, min(oldest, q.stats.Range.End))
+}
+
+func (q *query) addResult(result soroban.ScanResult) {
+	q.stats.RPCCalls += result.Calls
+	q.stats.Pages += result.Pages
+	if result.Clamped {
+		q.clamped(result.OldestLedger)
+	}
+}
+
 // answer delivers the records of one planned piece.
 func (q *query) answer(p piece) (stopped bool, err error) {
 	if p.flight == nil && !p.cached {
@@ -96,10 +119,12 @@ func (q *query) answer(p piece) (stopped bool, err error) {
 	err = p.flight.err
 	if p.own {
 		q.stats.Scanned = append(q.stats.Scanned, p.rng)
-		q.stats.RPCCalls += p.flight.result.Calls
-		q.stats.Pages += p.flight.result.Pages
+		q.addResult(p.flight.result)
 	} else {
 		q.stats.Joined = append(q.stats.Joined, p.rng)
+		if p.flight.result.Clamped {
+			q.clamped(p.flight.result.OldestLedger)
+		}
 	}
 
 	if errors.Is(err, errTooBig) {
@@ -158,8 +183,10 @@ func (q *query) stream(rng soroban.LedgerRange) (stopped bool, err error) {
 		}
 		return nil
 	})
-	q.stats.RPCCalls += result.Calls
-	q.stats.Pages += result.Pages
+	q.addResult(result)
+	if result.Clamped {
+		q.ix.Trim(result.OldestLedger)
+	}
 
 	if errors.Is(err, errStopped) {
 		return true, nil

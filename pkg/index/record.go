@@ -6,7 +6,7 @@ import (
 	"unsafe"
 
 	registry "github.com/modeltrace/soroban-datasource/pkg/index/internal/registrystub"
-	soroban "github.com/modeltrace/soroban-datasource/pkg/index/internal/sorobanstub"
+	"github.com/modeltrace/soroban-datasource/pkg/soroban"
 )
 
 // Kind is the one-byte form of a registry event name.
