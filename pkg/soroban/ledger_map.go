@@ -135,11 +135,27 @@ func (m *ledgerMap) estimate(second int64) uint32 {
 	return before.seq + uint32(offset)
 }
 
-// readAround reads one getLedgers page centred on seq and adds its close times.
-func (m *ledgerMap) readAround(ctx context.Context, seq uint32) error {
+// pagePlacement says where a getLedgers page lies around an estimated boundary ledger.
+type pagePlacement int
+
+const (
+	// startPage puts most of the page before the estimate: a page that ends before the
+	// true start still bounds the range tightly, a page after it only loosely.
+	startPage pagePlacement = iota
+	// endPage puts most of the page after the estimate, for the mirror-image reason.
+	endPage
+)
+
+// readNear reads one getLedgers page around the estimated ledger seq and adds its close
+// times.
+func (m *ledgerMap) readNear(ctx context.Context, seq uint32, placement pagePlacement) error {
+	before := uint32(ledgerPageSize * 3 / 4)
+	if placement == endPage {
+		before = ledgerPageSize / 4
+	}
 	first := m.oldest.seq
-	if seq > first+ledgerPageSize/2 {
-		first = seq - ledgerPageSize/2
+	if seq > first+before {
+		first = seq - before
 	}
 	if m.latest.seq >= ledgerPageSize-1 {
 		first = min(first, max(m.oldest.seq, m.latest.seq-(ledgerPageSize-1)))
