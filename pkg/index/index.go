@@ -27,7 +27,7 @@ var _ Scanner = (*soroban.Client)(nil)
 
 // Default option values.
 const (
-	DefaultMaxBytes     int64  = 64 << 20
+	DefaultMaxBytes     int64  = 128 << 20 // about 5.5 million compact records
 	DefaultChunkLedgers uint32 = 10_000
 )
 

@@ -58,6 +58,7 @@ func (ix *Index) Query(ctx context.Context, rng soroban.LedgerRange, latest uint
 		rng.End = uint32(end)
 	}
 	rng.Start = max(rng.Start, 1) // ledger 1 is the genesis ledger
+	rng.End = max(rng.End, rng.Start)
 	q := &query{ix: ix, ctx: ctx, visit: visit, stats: Stats{Range: rng}}
 	if oldest := ix.oldestLedger(); rng.Start < oldest {
 		rng.Start = oldest
@@ -105,42 +106,46 @@ func (q *query) addResult(result soroban.ScanResult) {
 
 // answer delivers the records of one planned piece.
 func (q *query) answer(p piece) (stopped bool, err error) {
-	if p.flight == nil && !p.cached {
-		return q.stream(p.rng)
-	}
-	if p.cached {
+	switch {
+	case p.cached:
 		q.stats.CachedLedgers += p.rng.End - p.rng.Start
 		return !q.deliver(&p.batch, p.rng), nil
-	}
-
-	if !q.ix.wait(q.ctx, p.flight) {
-		return false, q.ctx.Err()
-	}
-	err = p.flight.err
-	if p.own {
-		q.stats.Scanned = append(q.stats.Scanned, p.rng)
-		q.addResult(p.flight.result)
-	} else {
-		q.stats.Joined = append(q.stats.Joined, p.rng)
-		if p.flight.result.Clamped {
-			q.clamped(p.flight.result.OldestLedger)
-		}
-	}
-
-	if errors.Is(err, errTooBig) {
-		// One chunk alone holds more than MaxBytes: read it again without keeping it.
-		q.streaming = true
-		if p.own {
-			q.stats.Scanned = q.stats.Scanned[:len(q.stats.Scanned)-1]
-		} else {
-			q.stats.Joined = q.stats.Joined[:len(q.stats.Joined)-1]
-		}
+	case p.flight != nil:
+		return q.await(p)
+	default:
 		return q.stream(p.rng)
 	}
-	if err != nil {
-		return false, err
+}
+
+// await waits for the flight of p and delivers its records.
+func (q *query) await(p piece) (stopped bool, err error) {
+	f := p.flight
+	if !q.ix.wait(q.ctx, f) {
+		return false, q.ctx.Err()
 	}
-	return !q.deliver(&p.flight.batch, p.rng), nil
+
+	if errors.Is(f.err, errTooBig) {
+		// One chunk alone holds more than MaxBytes: read it again without keeping it.
+		if p.own {
+			q.addResult(f.result)
+		}
+		q.streaming = true
+		return q.stream(p.rng)
+	}
+
+	if p.own {
+		q.stats.Scanned = append(q.stats.Scanned, p.rng)
+		q.addResult(f.result)
+	} else {
+		q.stats.Joined = append(q.stats.Joined, p.rng)
+		if f.result.Clamped {
+			q.clamped(f.result.OldestLedger)
+		}
+	}
+	if f.err != nil {
+		return false, f.err
+	}
+	return !q.deliver(&f.batch, p.rng), nil
 }
 
 // deliver visits the records of b in rng and reports whether the visitor wants more.
