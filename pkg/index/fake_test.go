@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -182,10 +183,23 @@ func (f *fakeScanner) scanned() []soroban.LedgerRange {
 // direct scans rng without the index and returns what a query should deliver.
 func direct(t testing.TB, c *chain, rng soroban.LedgerRange) result {
 	t.Helper()
+	type outcome struct {
+		decoded registry.Event
+		err     error
+	}
+	// The chain repeats a few encoded events, so each is decoded once.
+	memo := map[string]outcome{}
+
 	var out result
 	for ledger := rng.Start; ledger < rng.End; ledger++ {
 		for _, ev := range c.events(ledger) {
-			decoded, err := registry.DecodeEvent(ev.Topics, ev.Value)
+			key := strings.Join(ev.Topics, ",") + "|" + ev.Value
+			known, ok := memo[key]
+			if !ok {
+				known.decoded, known.err = registry.DecodeEvent(ev.Topics, ev.Value)
+				memo[key] = known
+			}
+			decoded, err := known.decoded, known.err
 			switch {
 			case errors.Is(err, registry.ErrUnknownEvent):
 				out.unknown++

@@ -217,6 +217,7 @@ func TestQueryScanErrorCachesNothing(t *testing.T) {
 
 func TestQueryEvictionKeepsCountsExact(t *testing.T) {
 	c := newChain(t, 9)
+	c.prebuild(lr(1, 3400))
 	fake := newFake(c)
 	const maxBytes = 40_000
 	ix := New(fake, testContract, Options{MaxBytes: maxBytes, ChunkLedgers: 64, KeepRawNewest: 20})
