@@ -29,22 +29,22 @@ const (
 
 // Options tunes paging, retries and limits. The zero value uses the defaults.
 type Options struct {
-	// PageLimit is the number of events per getEvents page; 0 means DefaultPageLimit. When a
-	// node rejects the limit, the client lowers it and keeps the lower value.
+	// PageLimit is the number of events per getEvents page, and 0 means DefaultPageLimit.
+	// When a node rejects the limit, the client lowers it and keeps the lower value.
 	PageLimit int
 	// MaxRetries is how often a call is retried after a timeout, an HTTP 429 or 5xx or a
-	// JSON-RPC -32001; 0 means DefaultMaxRetries and a negative value disables retries.
+	// JSON-RPC -32001. 0 means DefaultMaxRetries and a negative value disables retries.
 	MaxRetries int
-	// RetryBaseDelay is the first backoff delay; each retry doubles it, up to 5 s, with
+	// RetryBaseDelay is the first backoff delay. Each retry doubles it, up to 5 s, with
 	// random jitter. 0 means DefaultRetryBaseDelay.
 	RetryBaseDelay time.Duration
-	// MaxRetryAfter caps how long a Retry-After header can make a retry wait; 0 means
-	// DefaultMaxRetryAfter.
+	// MaxRetryAfter is the longest wait a Retry-After header can impose before a retry.
+	// 0 means DefaultMaxRetryAfter.
 	MaxRetryAfter time.Duration
-	// MaxEvents is the most events a scan may visit; 0 means unlimited. A scan that would
-	// visit more stops with ErrTooManyEvents.
+	// MaxEvents is the maximum number of events a scan may visit, and 0 means unlimited. A
+	// scan that would visit more stops with ErrTooManyEvents.
 	MaxEvents int
-	// Logger receives a Debug record for each retry; nil disables logging.
+	// Logger receives a Debug record for each retry. Nil disables logging.
 	Logger *slog.Logger
 }
 
@@ -75,13 +75,13 @@ type Client struct {
 	pageLimit atomic.Int64 // the current getEvents limit, lowered when a node rejects it
 	closed    atomic.Bool
 
-	// sleep waits for a retry delay; tests replace it to record delays without waiting.
+	// sleep waits for a retry delay. Tests replace it to record delays without waiting.
 	sleep func(ctx context.Context, d time.Duration) error
 }
 
 // NewClient returns a client for the JSON-RPC endpoint rpcURL. httpClient carries the auth
-// headers and timeouts (nil means a plain client with a 30 s timeout); its transport is
-// shared by all calls.
+// headers and timeouts, and its transport is shared by all calls. A nil httpClient means
+// a plain client with a 30 s timeout.
 func NewClient(rpcURL string, httpClient *http.Client, opts Options) *Client {
 	if httpClient == nil {
 		httpClient = &http.Client{Timeout: defaultHTTPTimeout}
@@ -108,7 +108,7 @@ func (c *Client) Close() error {
 	return nil
 }
 
-// Health calls getHealth. An unhealthy node answers with a JSON-RPC error.
+// Health calls getHealth. An unhealthy node responds with a JSON-RPC error.
 func (c *Client) Health(ctx context.Context) (protocol.GetHealthResponse, error) {
 	var resp protocol.GetHealthResponse
 	err := c.call(ctx, protocol.GetHealthMethodName, &callStats{}, func(rc *rpcclient.Client) (err error) {

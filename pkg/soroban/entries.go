@@ -61,7 +61,7 @@ func encodeKeys(keys []xdr.LedgerKey) ([]string, error) {
 }
 
 // addEntries decodes results into entries by key. A result for a key that was not
-// requested means the node answered another request, so it is an error.
+// requested means the node returned results for another request, so it is an error.
 func addEntries(entries map[string]xdr.LedgerEntry, requested []string, results []protocol.LedgerEntryResult) error {
 	wanted := make(map[string]bool, len(requested))
 	for _, key := range requested {

@@ -28,14 +28,14 @@ const (
 var ErrTooManyEvents = errors.New("too many events")
 
 // RPCError is a failed Soroban RPC call: an HTTP status other than 200, a JSON-RPC error,
-// an unreadable response or a transport failure. Exactly one of HTTPStatus and Code is set
-// for the first two kinds; both are zero for the last two.
+// an unreadable response or a transport failure. HTTPStatus is set only for the first
+// kind and Code only for the second.
 type RPCError struct {
 	Method     string        // JSON-RPC method, e.g. "getEvents"
 	Code       int           // JSON-RPC error code, e.g. -32600
 	HTTPStatus int           // HTTP status code, e.g. 429
 	Message    string        // JSON-RPC error message, HTTP status text or transport failure
-	RetryAfter time.Duration // the Retry-After header of an HTTP 429 or 503, zero if absent
+	RetryAfter time.Duration // the Retry-After header of the HTTP response, zero if absent
 	Retries    int           // how many times the call was retried before this error
 
 	timeout bool  // the transport timed out
@@ -84,7 +84,7 @@ func (e *RPCError) hint() string {
 	case e.Code != 0:
 		return "the node reported an error; check its logs"
 	case e.timeout:
-		return "the RPC did not answer in time; check the node's load or raise the timeout"
+		return "the RPC did not respond in time; check the node's load or raise the timeout"
 	default:
 		return "check the RPC URL and that the node is reachable"
 	}
@@ -102,8 +102,8 @@ func retriedSuffix(retries int) string {
 }
 
 // IsRetryable reports whether err is worth retrying: an HTTP 429 or 5xx, the JSON-RPC
-// request timeout (-32001), a transport timeout or a dropped connection. Context
-// cancellation and deadlines are never retryable.
+// request timeout (-32001), the HTTP client's timeout or a dropped connection. Context
+// cancellation and the caller's deadline are never retryable.
 func IsRetryable(err error) bool {
 	var rpcErr *RPCError
 	if errors.As(err, &rpcErr) {

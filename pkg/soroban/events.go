@@ -12,7 +12,7 @@ import (
 
 // Event is one contract event as getEvents returns it.
 type Event struct {
-	ID         string    // "<19-digit TOID>-<10-digit index>"; ids sort in chain order
+	ID         string    // "<19-digit TOID>-<10-digit index>", which sorts in chain order
 	Ledger     uint32    // sequence of the ledger that emitted the event
 	ClosedAt   time.Time // close time of that ledger
 	ContractID string    // strkey (C…) of the emitting contract
@@ -84,8 +84,8 @@ func ledgerEnd(seq uint32) protocol.Cursor {
 	return protocol.Cursor{Ledger: seq, Tx: toid.TransactionMask, Op: toid.OperationMask, Event: math.MaxUint32}
 }
 
-// position is where the next getEvents request starts: a cursor, or a start ledger on the
-// first request (stellar-rpc rejects a request that sends both).
+// position is the start of the next getEvents request: a cursor, or a start ledger on the
+// first request, because stellar-rpc rejects a request that sends both.
 type position struct {
 	cursor      *protocol.Cursor
 	startLedger uint32
@@ -95,7 +95,7 @@ type position struct {
 type scan struct {
 	c          *Client
 	filters    []protocol.EventFilter
-	start, end uint32 // events outside [start, end) are dropped; end 0 means the latest ledger
+	start, end uint32 // events outside [start, end) are dropped, and end 0 means no end
 	visit      func(Event) error
 	last       protocol.Cursor // id of the last event visited or skipped
 	haveLast   bool

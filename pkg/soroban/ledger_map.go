@@ -135,7 +135,7 @@ func (m *ledgerMap) estimate(second int64) uint32 {
 	return before.seq + uint32(offset)
 }
 
-// pagePlacement says where a getLedgers page lies around an estimated boundary ledger.
+// pagePlacement is the position of a getLedgers page relative to an estimated boundary.
 type pagePlacement int
 
 const (

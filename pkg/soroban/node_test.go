@@ -19,7 +19,7 @@ import (
 // fakeNode is a small Soroban RPC node for these tests. It serves getHealth, getNetwork,
 // getLatestLedger, getLedgers, getEvents and getLedgerEntries with stellar-rpc's paging
 // rules (10,000-ledger scan window, cursor or ledger range, end-of-window cursors), and
-// answers with injected faults first.
+// responds with injected faults first.
 type fakeNode struct {
 	mu sync.Mutex
 
@@ -41,7 +41,7 @@ type fakeNode struct {
 	aborted  chan struct{} // receives when a held request's context ends
 }
 
-// fault is an injected answer: an HTTP status, a JSON-RPC error, or a request held until
+// fault is an injected response: an HTTP status, a JSON-RPC error, or a request held until
 // the client gives up.
 type fault struct {
 	status     int
@@ -201,7 +201,7 @@ func (n *fakeNode) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeRPC(w, req.ID, result, failure)
 }
 
-// serveFault answers with f and reports whether it did.
+// serveFault responds with f and reports whether it did.
 func (n *fakeNode) serveFault(w http.ResponseWriter, r *http.Request, req rpcRequest, f fault) bool {
 	switch {
 	case f.hold:

@@ -8,7 +8,7 @@ import (
 )
 
 // fetch requests the getEvents page at pos. When the node rejects the page limit, it
-// lowers the limit and asks again. When the node rejects the start ledger as outside its
+// lowers the limit and sends the request again. When the node rejects the start ledger as outside its
 // retention window, a start before the window moves to the oldest ledger (once per scan,
 // reported as Clamped), and a start after the latest ledger ends the scan with done set:
 // there is nothing to read yet.

@@ -333,7 +333,7 @@ func TestRPCErrorMessages(t *testing.T) {
 			want: "getHealth failed: HTTP 404 Not Found from the RPC: check that the RPC URL is the node's JSON-RPC endpoint"},
 		{err: &RPCError{Method: "getHealth", Message: "no response from the RPC: i/o timeout", timeout: true},
 			want: "getHealth failed: no response from the RPC: i/o timeout: " +
-				"the RPC did not answer in time; check the node's load or raise the timeout"},
+				"the RPC did not respond in time; check the node's load or raise the timeout"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want[:30], func(t *testing.T) {

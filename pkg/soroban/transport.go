@@ -57,7 +57,7 @@ type recordingTransport struct {
 }
 
 func (t *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	// The request context keeps the HTTP client's timeout; the call's context is added.
+	// The request context carries the HTTP client's timeout, and the call's context is added.
 	ctx, cancel := context.WithCancelCause(req.Context())
 	stop := context.AfterFunc(t.ctx, func() { cancel(context.Cause(t.ctx)) })
 	release := func() {
@@ -113,8 +113,7 @@ func (b *releasingBody) Close() error {
 
 // callOnce makes one JSON-RPC call through a fresh rpcclient bound to ctx, and turns a
 // failure into an *RPCError. A fresh client per call costs one goroutine and keeps each
-// call's HTTP status apart from concurrent calls; connections are pooled by the shared
-// transport.
+// call's HTTP status apart from concurrent calls. The shared transport pools connections.
 func (c *Client) callOnce(ctx context.Context, method string, fn func(*rpcclient.Client) error) error {
 	record := &exchange{}
 	httpClient := &http.Client{

@@ -14,7 +14,7 @@ type Window struct {
 	// Range contains every retained ledger whose close time is within [From, To], and
 	// possibly a few ledgers just outside it: callers filter events by exact close time.
 	Range        LedgerRange
-	From, To     time.Time // the time range covered; From moves to the oldest ledger's close time when Clamped
+	From, To     time.Time // the time range covered, with From moved to the oldest ledger's close time when Clamped
 	Clamped      bool      // the requested start was before the node's retention window
 	OldestLedger uint32    // the oldest ledger the node retains
 	LatestLedger uint32    // the node's latest ledger
@@ -22,16 +22,17 @@ type Window struct {
 	Retries      int       // requests that repeated a failed one
 }
 
-// ledgerPageSize is the number of ledgers one getLedgers read asks for. Each ledger comes
+// ledgerPageSize is the number of ledgers one getLedgers read requests. Each ledger comes
 // with its full LedgerCloseMeta XDR, which is large on busy networks, so the page stays
 // small: a read that misses a boundary costs a few extra ledgers in the scan instead.
-// NOTE: 16 trades response size against exact bounds; it was not measured on pubnet.
+// NOTE: 16 trades response size against exact bounds, and was not measured on pubnet.
 const ledgerPageSize = 16
 
-// LedgerWindow maps the time range [from, to] to a ledger range with at most 3 RPC calls:
-// getHealth for the oldest and latest ledger and their close times, then up to two
-// getLedgers reads placed by interpolation, the first near the start and the second near
-// the end when to is before the latest ledger, else near the start again.
+// LedgerWindow maps the time range [from, to] to a ledger range with at most 3 RPC calls.
+// getHealth returns the oldest and latest ledger and their close times. Then up to two
+// getLedgers reads, placed by interpolation, fetch close times near the boundaries: the
+// first near the start, the second near the end when to is before the latest ledger and
+// near the start again otherwise.
 //
 // Range always includes every retained ledger that closed within [from, to], and an end is
 // exact when a read contains its boundary. When the reads miss, that end is widened by the
@@ -40,7 +41,7 @@ const ledgerPageSize = 16
 // at most the seconds between the boundary and the nearest ledger read. A node whose close
 // times break that rule gets bounds from ascending close times alone, which can be much
 // wider. A range that starts before the retention window starts at the oldest ledger and
-// sets Clamped; a range after the latest ledger maps to the empty range at latest+1.
+// sets Clamped. A range after the latest ledger maps to the empty range at latest+1.
 func (c *Client) LedgerWindow(ctx context.Context, from, to time.Time) (Window, error) {
 	if to.Before(from) {
 		return Window{}, fmt.Errorf("invalid time range: to %s is before from %s",

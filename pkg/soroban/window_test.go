@@ -50,8 +50,8 @@ func at(closeTime func(uint32) int64, seq uint32, offset time.Duration) time.Tim
 func TestLedgerWindow(t *testing.T) {
 	times := unevenTimes()
 	oldestTime := at(times, 1000, 0)
-	// Ranges marked loose have a boundary that the getLedgers pages (16 ledgers, placed by
-	// interpolation) miss; the comment derives the bound from the page the client read.
+	// Ranges marked loose have a boundary that the getLedgers pages of 16 ledgers miss. The
+	// comment above each derives its bound from the page the client read.
 	tests := []struct {
 		name        string
 		from, to    time.Time
