@@ -15,10 +15,10 @@ import (
 // discriminant 0x7fffffff is not an ScValType.
 const malformedXDR = "f////w=="
 
-// getEvents follows stellar-rpc v28: validation errors are -32602, a start outside the
-// served range is -32600, a cursor continues after the event it names, one request scans
-// at most LedgerScanLimit ledgers, endLedger is exclusive, and every response carries a
-// cursor. When the page is not full the cursor points at the end of the scanned window.
+// getEvents follows stellar-rpc v28. Validation errors are -32602 and a start outside the
+// served range is -32600. A cursor continues after the event it names, endLedger is
+// exclusive, and one request scans at most LedgerScanLimit ledgers. Every response
+// carries a cursor: the last event of a full page, else the end of the scanned window.
 func (s *Server) getEvents(ctx context.Context, params json.RawMessage) (any, error) {
 	var req protocol.GetEventsRequest
 	if err := decodeParams(params, &req); err != nil {
@@ -89,9 +89,9 @@ func eventsStart(req protocol.GetEventsRequest) (protocol.Cursor, uint) {
 	return start, limit
 }
 
-// scanEvents collects up to limit matching events in [start, end). Matching goes through
-// protocol.EventFilter.Matches on the decoded topics; the result per (contract, topic
-// list) pair is cached for the request, so a scan decodes nothing per event.
+// scanEvents collects up to limit matching events in [start, end) with
+// protocol.EventFilter.Matches. Topics are decoded once when stored, and the match result
+// of each (contract, topic list) pair is cached for the request.
 func (s *Server) scanEvents(req protocol.GetEventsRequest, start, end protocol.Cursor, limit uint) ([]protocol.EventInfo, error) {
 	st := &s.store
 	lo, _ := slices.BinarySearchFunc(st.events, start, compareEvent)

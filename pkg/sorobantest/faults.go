@@ -10,20 +10,20 @@ import (
 // FaultKind names a failure the server can inject.
 type FaultKind int
 
-// Fault kinds. HTTP-level kinds answer the whole HTTP request; the others act on one call.
+// Fault kinds. An HTTP-level kind fails the whole HTTP request, and the others act on one call.
 const (
 	// FaultLatency delays the call by Fault.Delay, then serves it normally.
 	FaultLatency FaultKind = iota + 1
-	// FaultTimeout answers with stellar-rpc's JSON-RPC error -32001 "request exceeded
+	// FaultTimeout returns stellar-rpc's JSON-RPC error -32001 "request exceeded
 	// processing limit threshold", after Fault.Delay if set.
 	FaultTimeout
-	// FaultGatewayTimeout answers HTTP 504 with an empty body, as stellar-rpc does when
+	// FaultGatewayTimeout sends HTTP 504 with an empty body, as stellar-rpc does when
 	// a request runs past its HTTP duration limit.
 	FaultGatewayTimeout
-	// FaultUnavailable answers HTTP 503 with a text body, as a node with a full request
+	// FaultUnavailable sends HTTP 503 with a text body, as a node with a full request
 	// queue or a proxy in front of it does.
 	FaultUnavailable
-	// FaultTooManyRequests answers HTTP 429 with a Retry-After header of Fault.RetryAfter
+	// FaultTooManyRequests sends HTTP 429 with a Retry-After header of Fault.RetryAfter
 	// rounded up to whole seconds (no header when RetryAfter is 0).
 	FaultTooManyRequests
 	// FaultMalformedXDR serves the next Count getEvents events with topics and value
@@ -61,8 +61,8 @@ func (k FaultKind) String() string {
 // Fault describes an injected failure.
 type Fault struct {
 	Method     string        // JSON-RPC method it applies to; "" applies to every method
-	Kind       FaultKind     // what goes wrong
-	Count      int           // calls affected (events for FaultMalformedXDR); 0 means 1, negative means until ClearFaults
+	Kind       FaultKind     // failure to inject
+	Count      int           // calls affected, or events for FaultMalformedXDR. 0 means 1, and negative means until ClearFaults
 	RetryAfter time.Duration // FaultTooManyRequests: the Retry-After value
 	Delay      time.Duration // FaultLatency and FaultTimeout: how long the call takes
 	Ledgers    uint32        // FaultOutOfRetention: how far the oldest ledger moves; 0 moves it to the latest ledger
@@ -103,8 +103,8 @@ func (s *Server) ClearFaults() {
 	s.corrupt = 0
 }
 
-// Calls returns how many calls of a method the server received, including calls answered
-// with an injected fault and calls of unknown methods.
+// Calls returns how many calls of a method the server received, including calls that got
+// an injected fault and calls of unknown methods.
 func (s *Server) Calls(method string) int {
 	s.faultsMu.Lock()
 	defer s.faultsMu.Unlock()
@@ -157,8 +157,8 @@ func (s *Server) takeCorrupt() bool {
 	return false
 }
 
-// applyCallFaults runs the call-level faults for method. It returns the error to answer
-// with, or a context carrying a retention shift for the handler.
+// applyCallFaults runs the call-level faults for method. It returns the error to send,
+// or a context carrying a retention shift for the handler.
 func (s *Server) applyCallFaults(ctx context.Context, method string) (context.Context, error) {
 	if f, ok := s.takeFault(method, FaultLatency); ok {
 		if err := sleep(ctx, f.Delay); err != nil {

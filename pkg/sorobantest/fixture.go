@@ -2,6 +2,7 @@ package sorobantest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -21,7 +22,7 @@ type Fixture struct {
 	Expected          FixtureExpected `json:"expected"`
 }
 
-// FixtureLedger is one scenario ledger; CloseTime is in unix seconds.
+// FixtureLedger is one scenario ledger with its close time in unix seconds.
 type FixtureLedger struct {
 	Sequence  uint32 `json:"sequence"`
 	CloseTime int64  `json:"close_time"`
@@ -76,7 +77,7 @@ type FixtureModel struct {
 	Entry   string `json:"entry"`
 }
 
-// FixtureExpected holds the totals the scenario must produce.
+// FixtureExpected contains the totals the scenario must produce.
 type FixtureExpected struct {
 	Stats            ExpectedStats   `json:"stats"`
 	InferencesByRisk RiskCounts      `json:"inferences_by_risk"`
@@ -99,7 +100,7 @@ type RiskCounts struct {
 	Critical uint64 `json:"critical"`
 }
 
-// ExpectedModel holds the expected counters of one model.
+// ExpectedModel contains the expected counters of one model.
 type ExpectedModel struct {
 	ModelID          uint64     `json:"model_id"`
 	InferenceCount   uint64     `json:"inference_count"`
@@ -129,7 +130,7 @@ func LoadFixture(path string) (*Fixture, error) {
 
 func (f *Fixture) validate() error {
 	if f.NetworkPassphrase == "" {
-		return fmt.Errorf("network_passphrase is missing")
+		return errors.New("network_passphrase is missing")
 	}
 	if _, err := strkey.Decode(strkey.VersionByteContract, f.ContractID); err != nil {
 		return fmt.Errorf("contract_id %q is not a C... strkey", f.ContractID)
@@ -174,7 +175,7 @@ func compareFixtureEvents(a, b FixtureEvent) int {
 	return 0
 }
 
-// StoredEvent returns the event as the server stores it; its tx hash is derived.
+// StoredEvent returns the event as the server stores it, with a derived tx hash.
 func (e FixtureEvent) StoredEvent() StoredEvent {
 	return StoredEvent{
 		Ledger:     e.Ledger,

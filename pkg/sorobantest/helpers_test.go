@@ -43,8 +43,8 @@ func u64Topic(t testing.TB, n uint64) string {
 	return v
 }
 
-// chain adds ledgers first..last and perLedger events to each; event j of a ledger is
-// tx j+1 with topics [Symbol "ping", U64 j] and value U64 ledger.
+// chain adds ledgers first..last with perLedger events each. Event j of a ledger is tx
+// j+1 with topics [Symbol "ping", U64 j] and value U64 ledger.
 func chain(t testing.TB, s *Server, first, last uint32, perLedger int) {
 	t.Helper()
 	ping := symbolTopic(t, "ping")

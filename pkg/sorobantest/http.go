@@ -79,8 +79,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// serveHTTPFault answers the whole HTTP request with an injected HTTP-level fault, if
-// one applies to any call in it, and reports whether it did.
+// serveHTTPFault writes an injected HTTP-level fault as the response to the whole HTTP
+// request, if one applies to any call in it, and reports whether it did.
 func (s *Server) serveHTTPFault(w http.ResponseWriter, r *http.Request, requests []rpcRequest) bool {
 	for _, req := range requests {
 		f, ok := s.takeFault(req.Method, httpFaultKinds...)

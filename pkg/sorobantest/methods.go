@@ -56,8 +56,9 @@ func (s *Server) getLatestLedger(ctx context.Context, _ json.RawMessage) (any, e
 	}, nil
 }
 
-// getLedgers follows stellar-rpc: startLedger and cursor are exclusive, the start must be
-// within the served range, and a page holds at most MaxLedgersLimit ledgers.
+// getLedgers follows stellar-rpc v28. startLedger is inclusive, a cursor names the last
+// ledger already read, the start must be in the served range, and a page contains at most
+// MaxLedgersLimit ledgers.
 func (s *Server) getLedgers(ctx context.Context, params json.RawMessage) (any, error) {
 	var req protocol.GetLedgersRequest
 	if err := decodeParams(params, &req); err != nil {

@@ -1,8 +1,8 @@
 // Package sorobantest is a Soroban-RPC-compatible JSON-RPC 2.0 server for tests and the
 // sandbox. It serves getHealth, getNetwork, getLatestLedger, getLedgers, getEvents and
-// getLedgerEntries with the request and response types of go-stellar-sdk's protocols/rpc,
-// enforces the limits and error messages of stellar-rpc v28, and can inject faults
-// (latency, timeouts, HTTP 5xx and 429, malformed XDR, a moved retention window).
+// getLedgerEntries with the request and response types of go-stellar-sdk's protocols/rpc.
+// It enforces the limits and error messages of stellar-rpc v28 and can inject faults:
+// latency, timeouts, HTTP 5xx and 429, malformed XDR and a moved retention window.
 package sorobantest
 
 import (
@@ -17,16 +17,20 @@ import (
 	protocol "github.com/stellar/go-stellar-sdk/protocols/rpc"
 )
 
-// Defaults of stellar-rpc v28 that Config and the handlers fall back to.
+// Network identity a Server reports unless Config sets another.
 const (
 	DefaultNetworkPassphrase = "Standalone Network ; February 2017"
 	DefaultProtocolVersion   = 23
-	DefaultMaxEventsLimit    = 10000
-	DefaultEventsLimit       = 100
-	DefaultRetentionWindow   = 120960
-	DefaultLedgersLimit      = 50
-	MaxLedgersLimit          = 200
-	MaxLedgerEntryKeys       = 200
+)
+
+// Limits and defaults of stellar-rpc v28 that Config and the handlers fall back to.
+const (
+	DefaultMaxEventsLimit  = 10000
+	DefaultEventsLimit     = 100
+	DefaultRetentionWindow = 120960
+	DefaultLedgersLimit    = 50
+	MaxLedgersLimit        = 200
+	MaxLedgerEntryKeys     = 200
 	// LedgerScanLimit is the number of ledgers one getEvents request scans at most.
 	LedgerScanLimit = 10000
 )
@@ -83,8 +87,8 @@ type Server struct {
 }
 
 // NewServer returns an empty server. Add ledgers before serving: a server without
-// ledgers answers every ledger-dependent method with an internal error, as an
-// uninitialised stellar-rpc node does.
+// ledgers returns an internal error from every ledger-dependent method, as an
+// uninitialized stellar-rpc node does.
 func NewServer(cfg Config) *Server {
 	if cfg.NetworkPassphrase == "" {
 		cfg.NetworkPassphrase = DefaultNetworkPassphrase
