@@ -1,0 +1,218 @@
+import React, { ChangeEvent, useState } from 'react';
+import { DataSourcePluginOptionsEditorProps } from '@grafana/data';
+import { Combobox, ComboboxOption, Field, FieldSet, Input, SecretInput, Stack } from '@grafana/ui';
+
+import { contractIdProblem } from '../strkey';
+import { ModelTraceOptions, ModelTraceSecureJsonData, NETWORK_PASSPHRASES, NetworkName } from '../types';
+
+type Props = DataSourcePluginOptionsEditorProps<ModelTraceOptions, ModelTraceSecureJsonData>;
+
+type ContractField = 'registryContractId' | 'usageMeterContractId' | 'attestationContractId';
+
+const NETWORK_OPTIONS: Array<ComboboxOption<NetworkName>> = [
+  { label: 'Testnet', value: 'testnet', description: NETWORK_PASSPHRASES.testnet },
+  { label: 'Mainnet (Pubnet)', value: 'mainnet', description: NETWORK_PASSPHRASES.mainnet },
+  { label: 'Futurenet', value: 'futurenet', description: NETWORK_PASSPHRASES.futurenet },
+  { label: 'Local (quickstart)', value: 'local', description: NETWORK_PASSPHRASES.local },
+  { label: 'Custom', value: 'custom', description: 'Type the passphrase your network reports in getNetwork' },
+];
+
+const LABEL_WIDTH = 60;
+
+/** Edits the connection settings: RPC endpoint, network, contract ids, auth header and limits. */
+export function ConfigEditor({ options, onOptionsChange }: Props) {
+  const { jsonData, secureJsonFields } = options;
+  const secureJsonData = options.secureJsonData ?? {};
+  // Contract ids are checked once the user leaves the field, so typing is not interrupted.
+  const [touched, setTouched] = useState<Partial<Record<ContractField, boolean>>>({});
+
+  const updateJsonData = (changes: Partial<ModelTraceOptions>) => {
+    onOptionsChange({ ...options, jsonData: { ...jsonData, ...changes } });
+  };
+
+  const onTextChange = (key: keyof ModelTraceOptions) => (event: ChangeEvent<HTMLInputElement>) => {
+    updateJsonData({ [key]: event.currentTarget.value });
+  };
+
+  const onNumberChange = (key: 'timeoutSeconds' | 'maxEventsPerQuery') => (event: ChangeEvent<HTMLInputElement>) => {
+    const text = event.currentTarget.value.trim();
+    updateJsonData({ [key]: text === '' ? undefined : Number(text) });
+  };
+
+  const onNetworkChange = (option: ComboboxOption<NetworkName>) => {
+    const network = option.value;
+    const passphrase = network === 'custom' ? jsonData.networkPassphrase : NETWORK_PASSPHRASES[network];
+    updateJsonData({ network, networkPassphrase: passphrase });
+  };
+
+  const contractError = (key: ContractField, required: boolean): string | undefined => {
+    const value = jsonData[key] ?? '';
+    if (!touched[key] && value === '') {
+      return undefined;
+    }
+    if (value.trim() === '') {
+      return required ? 'Registry contract id is required: paste the C… address of the audit registry.' : undefined;
+    }
+    return contractIdProblem(value);
+  };
+
+  const contractInput = (key: ContractField, label: string, description: string, required: boolean) => {
+    const error = contractError(key, required);
+    return (
+      <Field label={label} description={description} invalid={error !== undefined} error={error} required={required}>
+        <Input
+          id={`config-${key}`}
+          width={LABEL_WIDTH}
+          placeholder="C… (56 characters)"
+          value={jsonData[key] ?? ''}
+          onChange={onTextChange(key)}
+          onBlur={() => setTouched({ ...touched, [key]: true })}
+        />
+      </Field>
+    );
+  };
+
+  const network = jsonData.network ?? 'custom';
+  const rpcUrl = jsonData.rpcUrl ?? '';
+  const rpcUrlError =
+    rpcUrl !== '' && !/^https?:\/\//.test(rpcUrl) ? 'RPC URL must start with http:// or https://.' : undefined;
+
+  return (
+    <Stack direction="column" gap={2}>
+      <FieldSet label="Soroban RPC">
+        <Field
+          label="RPC URL"
+          description="JSON-RPC endpoint of a Stellar RPC (Soroban RPC) node, e.g. https://soroban-testnet.stellar.org or http://localhost:8000/rpc."
+          required
+          invalid={rpcUrlError !== undefined}
+          error={rpcUrlError}
+        >
+          <Input
+            id="config-rpc-url"
+            width={LABEL_WIDTH}
+            placeholder="https://soroban-testnet.stellar.org"
+            value={rpcUrl}
+            onChange={onTextChange('rpcUrl')}
+          />
+        </Field>
+        <Field
+          label="Network"
+          description="The network the RPC node serves. Choosing a preset fills in its passphrase; health checks compare it with the node's getNetwork answer."
+        >
+          <Combobox<NetworkName>
+            id="config-network"
+            width={LABEL_WIDTH}
+            options={NETWORK_OPTIONS}
+            value={network}
+            onChange={onNetworkChange}
+          />
+        </Field>
+        <Field
+          label="Network passphrase"
+          description={
+            network === 'custom'
+              ? 'Passphrase of your network, exactly as getNetwork returns it.'
+              : 'Set by the network preset. Choose Custom to type another one.'
+          }
+        >
+          <Input
+            id="config-passphrase"
+            width={LABEL_WIDTH}
+            value={jsonData.networkPassphrase ?? ''}
+            readOnly={network !== 'custom'}
+            onChange={onTextChange('networkPassphrase')}
+          />
+        </Field>
+      </FieldSet>
+
+      <FieldSet label="Contracts">
+        {contractInput(
+          'registryContractId',
+          'Registry contract id',
+          'Address of the ModelTrace audit-registry contract: models, inferences and bias flags are read from it.',
+          true
+        )}
+        {contractInput(
+          'usageMeterContractId',
+          'Usage-meter contract id',
+          'Optional. Address of the usage-meter contract, if you deployed one.',
+          false
+        )}
+        {contractInput(
+          'attestationContractId',
+          'Attestation contract id',
+          'Optional. Address of the attestation-router contract, if you deployed one.',
+          false
+        )}
+      </FieldSet>
+
+      <FieldSet label="Authentication">
+        <Field
+          label="Auth header name"
+          description="Optional. HTTP header sent with every RPC request, for hosted RPC providers that need an API key (e.g. Authorization or X-API-Key)."
+        >
+          <Input
+            id="config-auth-header-name"
+            width={LABEL_WIDTH}
+            placeholder="Authorization"
+            value={jsonData.authHeaderName ?? ''}
+            onChange={onTextChange('authHeaderName')}
+          />
+        </Field>
+        <Field
+          label="Auth header value"
+          description="Value of that header, e.g. Bearer <token>. Stored encrypted; Grafana never sends it back to the browser."
+        >
+          <SecretInput
+            id="config-auth-header-value"
+            width={LABEL_WIDTH}
+            placeholder="Bearer <token>"
+            isConfigured={Boolean(secureJsonFields?.authHeaderValue)}
+            value={secureJsonData.authHeaderValue ?? ''}
+            onChange={(event: ChangeEvent<HTMLInputElement>) =>
+              onOptionsChange({
+                ...options,
+                secureJsonData: { ...secureJsonData, authHeaderValue: event.currentTarget.value },
+              })
+            }
+            onReset={() =>
+              onOptionsChange({
+                ...options,
+                secureJsonFields: { ...secureJsonFields, authHeaderValue: false },
+                secureJsonData: { ...secureJsonData, authHeaderValue: '' },
+              })
+            }
+          />
+        </Field>
+      </FieldSet>
+
+      <FieldSet label="Advanced">
+        <Field label="Timeout (seconds)" description="Time limit for each RPC request. Leave empty for 30 seconds.">
+          <Input
+            id="config-timeout"
+            type="number"
+            min={1}
+            width={20}
+            placeholder="30"
+            value={jsonData.timeoutSeconds ?? ''}
+            onChange={onNumberChange('timeoutSeconds')}
+          />
+        </Field>
+        <Field
+          label="Max events per query"
+          description="Most contract events one query may scan, to bound the cost of wide time ranges. Leave empty for 5,000,000."
+        >
+          <Input
+            id="config-max-events"
+            type="number"
+            min={1}
+            width={20}
+            placeholder="5000000"
+            value={jsonData.maxEventsPerQuery ?? ''}
+            onChange={onNumberChange('maxEventsPerQuery')}
+          />
+        </Field>
+      </FieldSet>
+    </Stack>
+  );
+}

@@ -1,0 +1,249 @@
+import React, { ChangeEvent, useEffect, useMemo, useState } from 'react';
+import { QueryEditorProps, SelectableValue } from '@grafana/data';
+import {
+  ComboboxOption,
+  InlineField,
+  InlineSwitch,
+  Input,
+  MultiCombobox,
+  RadioButtonGroup,
+  Stack,
+  Text,
+} from '@grafana/ui';
+
+import type { DataSource } from '../datasource';
+import { modelLabel } from '../variables';
+import { BiasFlagsFormat, DEFAULT_QUERY, EventKind, ModelTraceOptions, ModelTraceQuery, QueryType } from '../types';
+
+type Props = QueryEditorProps<DataSource, ModelTraceQuery, ModelTraceOptions>;
+
+const QUERY_TYPES: Array<SelectableValue<QueryType> & { value: QueryType; description: string }> = [
+  { label: 'Risk series', value: 'riskSeries', description: 'Inferences per interval, one series per risk level.' },
+  { label: 'Bias flags', value: 'biasFlags', description: 'Bias flags raised by auditors, as counts or a table.' },
+  {
+    label: 'Events',
+    value: 'events',
+    description: 'Raw registry events, newest first: registrations, inferences, flags.',
+  },
+  { label: 'Models', value: 'models', description: 'Registered models with their inference and flag counters.' },
+  { label: 'Stats', value: 'stats', description: 'Registry totals: models, events, high-risk inferences, bias flags.' },
+];
+
+const RISK_OPTIONS: Array<SelectableValue<string>> = [
+  { label: 'All', value: '', description: 'Every risk level' },
+  { label: 'Medium+', value: 'medium', description: 'Medium, High and Critical' },
+  { label: 'High+', value: 'high', description: 'High and Critical' },
+  { label: 'Critical', value: 'critical', description: 'Critical only' },
+];
+
+const FORMAT_OPTIONS: Array<SelectableValue<BiasFlagsFormat>> = [
+  { label: 'Time series', value: 'timeseries', description: 'Flags counted per interval' },
+  { label: 'Table', value: 'table', description: 'One row per flag' },
+];
+
+const EVENT_KIND_OPTIONS: Array<ComboboxOption<EventKind>> = [
+  { label: 'Model registered', value: 'model_registered' },
+  { label: 'Inference logged', value: 'inference_logged' },
+  { label: 'Bias flagged', value: 'bias_flagged' },
+];
+
+// Which optional fields each query type reads; the backend ignores the others.
+const FIELDS: Record<QueryType, Array<'models' | 'risk' | 'group' | 'format' | 'kinds' | 'limit' | 'live'>> = {
+  stats: [],
+  riskSeries: ['models', 'risk', 'group', 'live'],
+  biasFlags: ['models', 'group', 'format'],
+  models: ['limit'],
+  events: ['models', 'risk', 'kinds', 'limit', 'live'],
+};
+
+const LABEL_WIDTH = 16;
+
+/** Edits one ModelTrace query; each query type shows only the fields it reads. */
+export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) {
+  const queryType = query.queryType ?? DEFAULT_QUERY.queryType ?? 'riskSeries';
+  const fields = FIELDS[queryType] ?? [];
+  const typeInfo = QUERY_TYPES.find((option) => option.value === queryType);
+  const { options: modelOptions, error: modelsError } = useModelOptions(datasource);
+  const [limitText, setLimitText] = useState(query.limit === undefined ? '' : String(query.limit));
+
+  // Changes that leave the query complete run it at once; text inputs run on blur instead.
+  const update = (changes: Partial<ModelTraceQuery>, run = true) => {
+    onChange({ ...query, ...changes });
+    if (run) {
+      onRunQuery();
+    }
+  };
+
+  const selectedModels = useMemo(
+    () =>
+      (query.modelIds ?? []).map(
+        (id) => modelOptions.find((option) => option.value === id) ?? { label: id, value: id }
+      ),
+    [query.modelIds, modelOptions]
+  );
+
+  const onLimitBlur = () => {
+    const text = limitText.trim();
+    const limit = text === '' ? undefined : /^\d+$/.test(text) ? Number(text) : text;
+    update({ limit });
+  };
+
+  return (
+    <Stack direction="column" gap={1}>
+      <InlineField label="Query type" labelWidth={LABEL_WIDTH}>
+        <RadioButtonGroup<QueryType>
+          options={QUERY_TYPES}
+          value={queryType}
+          onChange={(value) => update({ queryType: value })}
+        />
+      </InlineField>
+      {typeInfo && (
+        <Text color="secondary" italic>
+          {typeInfo.description}
+        </Text>
+      )}
+
+      <Stack direction="row" gap={1} wrap="wrap" alignItems="flex-start">
+        {fields.includes('models') && (
+          <InlineField
+            label="Models"
+            labelWidth={LABEL_WIDTH}
+            tooltip="Only these models. Leave empty for every model. Dashboard variables such as $model are listed too."
+          >
+            <MultiCombobox<string>
+              id="query-models"
+              width={48}
+              placeholder="All models"
+              options={modelOptions}
+              value={selectedModels}
+              createCustomValue
+              customValueDescription="Model id or variable"
+              onChange={(selected: Array<ComboboxOption<string>>) =>
+                update({ modelIds: selected.map((option) => option.value).filter(Boolean) })
+              }
+            />
+          </InlineField>
+        )}
+        {fields.includes('models') && modelsError && (
+          <Text color="warning">Could not load models ({modelsError}): type model ids instead.</Text>
+        )}
+        {fields.includes('risk') && (
+          <InlineField label="Min risk" labelWidth={LABEL_WIDTH} tooltip="Lowest risk level to keep.">
+            <RadioButtonGroup<string>
+              options={RISK_OPTIONS}
+              value={query.minRisk ?? ''}
+              onChange={(value) => update({ minRisk: value === '' ? undefined : value })}
+            />
+          </InlineField>
+        )}
+      </Stack>
+
+      <Stack direction="row" gap={1} wrap="wrap" alignItems="flex-start">
+        {fields.includes('format') && (
+          <InlineField label="Format" labelWidth={LABEL_WIDTH}>
+            <RadioButtonGroup<BiasFlagsFormat>
+              options={FORMAT_OPTIONS}
+              value={query.format ?? 'timeseries'}
+              onChange={(value) => update({ format: value })}
+            />
+          </InlineField>
+        )}
+        {fields.includes('kinds') && (
+          <InlineField label="Event kinds" labelWidth={LABEL_WIDTH} tooltip="Leave empty for every kind.">
+            <MultiCombobox<EventKind>
+              id="query-event-kinds"
+              width={48}
+              placeholder="All kinds"
+              options={EVENT_KIND_OPTIONS}
+              value={query.eventKinds ?? []}
+              onChange={(selected: Array<ComboboxOption<EventKind>>) => {
+                const eventKinds = selected.map((option) => option.value);
+                update({ eventKinds: eventKinds.length > 0 ? eventKinds : undefined });
+              }}
+            />
+          </InlineField>
+        )}
+        {fields.includes('limit') && (
+          <InlineField
+            label="Limit"
+            labelWidth={LABEL_WIDTH}
+            tooltip="Newest rows first, at most this many. A number or a variable such as $limit; empty means no limit."
+          >
+            <Input
+              aria-label="Limit"
+              width={16}
+              placeholder="No limit"
+              value={limitText}
+              onChange={(event: ChangeEvent<HTMLInputElement>) => setLimitText(event.currentTarget.value)}
+              onBlur={onLimitBlur}
+            />
+          </InlineField>
+        )}
+        {fields.includes('group') && (
+          <InlineField
+            label="Group by model"
+            labelWidth={LABEL_WIDTH}
+            tooltip="One series per model and risk level instead of one per risk level."
+          >
+            <InlineSwitch
+              aria-label="Group by model"
+              value={query.groupByModel ?? false}
+              onChange={(event: React.FormEvent<HTMLInputElement>) =>
+                update({ groupByModel: event.currentTarget.checked })
+              }
+            />
+          </InlineField>
+        )}
+        {fields.includes('live') && (
+          <InlineField label="Live" labelWidth={LABEL_WIDTH} tooltip="Stream new events to the panel as ledgers close.">
+            <InlineSwitch
+              aria-label="Live"
+              value={query.live ?? false}
+              onChange={(event: React.FormEvent<HTMLInputElement>) => update({ live: event.currentTarget.checked })}
+            />
+          </InlineField>
+        )}
+      </Stack>
+    </Stack>
+  );
+}
+
+/** Loads the model picker's options from GET /models, with the dashboard's variables first. */
+function useModelOptions(datasource: DataSource): { options: Array<ComboboxOption<string>>; error?: string } {
+  const [options, setOptions] = useState<Array<ComboboxOption<string>>>([]);
+  const [error, setError] = useState<string>();
+
+  useEffect(() => {
+    let cancelled = false;
+    const variables = datasource
+      .getVariableNames()
+      .map((name) => ({ label: name, value: name, description: 'Dashboard variable' }));
+
+    datasource
+      .getModels()
+      .then((models) => models.map((model) => ({ label: modelLabel(model), value: model.id })))
+      // The picker still offers variables and typed ids when the resource fails.
+      .catch((err: unknown) => {
+        if (!cancelled) {
+          setError(describeError(err));
+        }
+        return [];
+      })
+      .then((models) => {
+        if (!cancelled) {
+          setOptions([...variables, ...models]);
+        }
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, [datasource]);
+
+  return { options, error };
+}
+
+// getResource rejects with a FetchError whose data carries the backend's {"error": "..."} body.
+function describeError(err: unknown): string {
+  const fetchError = err as { data?: { error?: string; message?: string }; message?: string };
+  return fetchError?.data?.error ?? fetchError?.data?.message ?? fetchError?.message ?? String(err);
+}
