@@ -2,7 +2,16 @@
 // generally used by snapshots, but can affect specific tests
 process.env.TZ = 'UTC';
 
+const baseConfig = require('./.config/jest.config');
+const [swcPattern, swcTransform] = Object.entries(baseConfig.transform)[0];
+
 module.exports = {
   // Jest configuration provided by Grafana scaffolding
-  ...require('./.config/jest.config'),
+  ...baseConfig,
+  // @grafana/data 12 loads ESM-only dependencies (d3-color and others) as .mjs files, which the
+  // scaffold's transform pattern does not match, so swc also transforms .mjs.
+  transform: {
+    [swcPattern]: swcTransform,
+    '^.+\\.mjs$': swcTransform,
+  },
 };

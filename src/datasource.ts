@@ -66,6 +66,11 @@ export class DataSource extends DataSourceWithBackend<ModelTraceQuery, ModelTrac
     return isCompleteQuery(query);
   }
 
+  /** Replaces template variables in text, e.g. a variable query's name filter. */
+  interpolate(text: string, scopedVars: ScopedVars): string {
+    return text === '' ? '' : this.templateSrv.replace(text, scopedVars);
+  }
+
   /** Returns the dashboard's variables as `$name`, which the model picker also offers. */
   getVariableNames(): string[] {
     return this.templateSrv.getVariables().map((variable) => `$${variable.name}`);

@@ -1,5 +1,4 @@
-import { CustomVariableSupport, DataQueryRequest, DataQueryResponse, MetricFindValue, ScopedVars } from '@grafana/data';
-import { getTemplateSrv } from '@grafana/runtime';
+import { CustomVariableSupport, DataQueryRequest, DataQueryResponse, MetricFindValue } from '@grafana/data';
 import { from, Observable } from 'rxjs';
 import { map } from 'rxjs/operators';
 
@@ -16,7 +15,7 @@ export class ModelTraceVariableSupport extends CustomVariableSupport<DataSource,
   editor = VariableQueryEditor;
 
   query(request: DataQueryRequest<ModelVariableQuery>): Observable<DataQueryResponse> {
-    const filter = interpolateFilter(request.targets[0]?.nameFilter, request.scopedVars);
+    const filter = this.datasource.interpolate(request.targets[0]?.nameFilter ?? '', request.scopedVars);
     return from(this.datasource.getModels()).pipe(map((models) => ({ data: modelsToOptions(models, filter) })));
   }
 }
@@ -32,8 +31,4 @@ export function modelsToOptions(models: ModelOption[], nameFilter = ''): MetricF
 /** Labels a model the way every picker shows it: name, version and id. */
 export function modelLabel(model: ModelOption): string {
   return `${[model.name, model.version].filter(Boolean).join(' ')} (#${model.id})`;
-}
-
-function interpolateFilter(filter: string | undefined, scopedVars: ScopedVars): string {
-  return filter ? getTemplateSrv().replace(filter, scopedVars) : '';
 }
