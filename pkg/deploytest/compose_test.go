@@ -2,6 +2,7 @@ package deploytest
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -33,11 +34,22 @@ func repoRoot(t *testing.T) string {
 // committed .env but not the process environment, so the test does not depend on the shell.
 func loadCompose(t *testing.T, env map[string]string) *types.Project {
 	t.Helper()
+	return loadComposeWithEnvFiles(t, env)
+}
+
+// loadComposeWithEnvFiles is loadCompose with `--env-file` arguments, relative to the
+// repository root; none means the default .env.
+func loadComposeWithEnvFiles(t *testing.T, env map[string]string, envFiles ...string) *types.Project {
+	t.Helper()
 	root := repoRoot(t)
+	var paths []string
+	for _, file := range envFiles {
+		paths = append(paths, filepath.Join(root, file))
+	}
 	options, err := cli.NewProjectOptions(
 		[]string{filepath.Join(root, "docker-compose.yaml")},
 		cli.WithWorkingDirectory(root),
-		cli.WithEnvFiles(),
+		cli.WithEnvFiles(paths...),
 		cli.WithDotEnv,
 	)
 	require.NoError(t, err)
@@ -210,21 +222,31 @@ func TestComposeTraffic(t *testing.T) {
 	}
 }
 
-func TestComposeSandboxRPCURL(t *testing.T) {
-	cases := []struct {
-		name string
-		env  map[string]string
-		want string
-	}{
-		{"chain default", nil, "http://stellar:8000/rpc"},
-		{"sandbox override", map[string]string{"MODELTRACE_RPC_URL": "http://sandbox:8000/rpc"}, "http://sandbox:8000/rpc"},
+func TestComposeSandboxEnvFile(t *testing.T) {
+	project := loadComposeWithEnvFiles(t, nil, ".env", "docker/sandbox.env")
+	grafana := service(t, project, "grafana")
+
+	assert.Equal(t, "sandbox", project.Environment["COMPOSE_PROFILES"])
+	assert.Equal(t, "http://sandbox:8000/rpc", env(t, grafana, "MODELTRACE_RPC_URL"))
+	assert.Equal(t, scenarioContractID(t), env(t, grafana, "MODELTRACE_REGISTRY_CONTRACT_ID"))
+	assert.Equal(t, "Standalone Network ; February 2017", env(t, grafana, "MODELTRACE_NETWORK_PASSPHRASE"))
+	assert.Equal(t, "http://stellar:8000/rpc", env(t, service(t, loadCompose(t, nil), "grafana"), "MODELTRACE_RPC_URL"))
+}
+
+// scenarioContractID reads the registry contract id of the fixture scenario the sandbox serves.
+func scenarioContractID(t *testing.T) string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(repoRoot(t), "contracts/testdata/audit-registry/scenario.json"))
+	require.NoError(t, err)
+	var scenario struct {
+		ContractID string `json:"contract_id"`
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			grafana := service(t, loadCompose(t, tc.env), "grafana")
-			assert.Equal(t, tc.want, env(t, grafana, "MODELTRACE_RPC_URL"))
-		})
-	}
+	require.NoError(t, json.Unmarshal(raw, &scenario))
+	require.NotEmpty(t, scenario.ContractID)
+	return scenario.ContractID
+}
+
+func TestComposeSandboxService(t *testing.T) {
 
 	sandbox := service(t, loadCompose(t, nil), "sandbox")
 	assert.Equal(t, []string{"sandbox"}, sandbox.Profiles)
