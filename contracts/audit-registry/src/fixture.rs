@@ -12,10 +12,10 @@ use sha2::{Digest, Sha256};
 use soroban_sdk::{
     testutils::{Events as _, Ledger as _},
     xdr::{
-        self, ContractDataDurability, LedgerKey, LedgerKeyContractData, Limits, ScAddress,
-        ScSymbol, ScVal, StringM, WriteXdr,
+        self, ContractDataDurability, LedgerEntry, LedgerEntryData, LedgerKey,
+        LedgerKeyContractData, Limits, ScAddress, ScSymbol, ScVal, StringM, WriteXdr,
     },
-    Address, BytesN, Env, Event,
+    Address, BytesN, Env, Event, IntoVal, TryFromVal, Val,
 };
 use std::{format, string::String as StdString, vec::Vec as StdVec};
 
@@ -38,7 +38,7 @@ const MODELS: [(&str, &str, usize, u32); 6] = [
     ("face-match", "5.2.1", 2, 10),
 ];
 
-/// Bias flags as (ledger offset, model id); the auditors take turns.
+/// Bias flags as (ledger offset, model id). The auditors take turns.
 const BIAS_FLAGS: [(u32, u64); 12] = [
     (4, 3),
     (7, 1),
@@ -54,7 +54,7 @@ const BIAS_FLAGS: [(u32, u64); 12] = [
     (28, 1),
 ];
 
-/// Risk weights (Low, Medium, High, Critical) out of 100; models 3 and 6 are riskier.
+/// Risk weights (Low, Medium, High, Critical) out of 100. Models 3 and 6 are riskier.
 const USUAL_RISK: [u64; 4] = [60, 25, 11, 4];
 const RISKY: [u64; 4] = [35, 30, 23, 12];
 const LEVELS: [RiskLevel; 4] = [
@@ -94,7 +94,7 @@ struct EventJson {
     decoded: Decoded,
 }
 
-/// Call inputs and outputs in plain JSON; hashes are lowercase hex, addresses strkeys.
+/// Call inputs and outputs in plain JSON. Hashes are lowercase hex and addresses strkeys.
 #[derive(Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 enum Decoded {
@@ -179,7 +179,7 @@ struct ModelExpected {
     last_event_ledger: u32,
 }
 
-/// A xorshift64* generator: a fixed seed gives the same traffic on every run and platform.
+/// Xorshift64* generator, so a fixed seed gives the same traffic on every run and platform.
 struct Rng(u64);
 
 impl Rng {
@@ -263,7 +263,7 @@ impl Run {
             li.sequence_number = FIRST_LEDGER;
             li.timestamp = FIRST_CLOSE_TIME;
         });
-        // Every signature is mocked here; test.rs checks the real authorization rules.
+        // Every signature is mocked here, because test.rs checks the real authorization rules.
         env.mock_all_auths();
         let contract_strkey: StdString =
             stellar_strkey::Contract(sha256("modeltrace/audit-registry/scenario"))
@@ -332,9 +332,16 @@ fn contract_data_key(contract: &ScAddress, key: ScVal) -> LedgerKey {
     })
 }
 
+fn symbol(name: &str) -> ScVal {
+    ScVal::Symbol(ScSymbol(StringM::try_from(name).unwrap()))
+}
+
 fn model_key_val(id: u64) -> ScVal {
-    let tag = ScVal::Symbol(ScSymbol(StringM::try_from("Model").unwrap()));
-    ScVal::Vec(Some(std::vec![tag, ScVal::U64(id)].try_into().unwrap()))
+    ScVal::Vec(Some(
+        std::vec![symbol("Model"), ScVal::U64(id)]
+            .try_into()
+            .unwrap(),
+    ))
 }
 
 /// Runs the scenario and returns the fixture JSON.
@@ -489,9 +496,25 @@ fn instance_entry(run: &Run) -> EntryJson {
     );
     // The scenario is shorter than a day, so only the first write extended the TTL.
     let entry = stored_entry(run, &key, FIRST_LEDGER + TTL_EXTEND_TO);
+
+    let ScVal::ContractInstance(instance) = contract_data_val(&entry) else {
+        panic!("instance entry holds no contract instance: {}", b64(&entry));
+    };
+    let storage = instance.storage.expect("instance storage is set");
+    let stats_key = ScVal::Vec(Some(std::vec![symbol("Stats")].try_into().unwrap()));
+    let stats = storage
+        .iter()
+        .find(|e| e.key == stats_key)
+        .expect("instance storage has the Stats key");
+    let wire_stats: Val = run.client.get_stats().into_val(&run.env);
+    assert_eq!(
+        stats.val,
+        ScVal::try_from_val(&run.env, &wire_stats).unwrap()
+    );
+
     EntryJson {
         key: b64(&key),
-        entry,
+        entry: b64(&entry),
     }
 }
 
@@ -501,18 +524,29 @@ fn model_entries(run: &Run) -> StdVec<ModelEntryJson> {
         .map(|id| {
             let key = contract_data_key(&contract, model_key_val(id));
             let registered = FIRST_LEDGER + MODELS[id as usize - 1].3;
+            let entry = stored_entry(run, &key, registered + TTL_EXTEND_TO);
+            let wire_model: Val = run.client.get_model(&id).into_val(&run.env);
+            let expected = ScVal::try_from_val(&run.env, &wire_model).unwrap();
+            assert_eq!(contract_data_val(&entry), expected, "model {id}");
             ModelEntryJson {
                 model_id: id,
                 key: b64(&key),
-                entry: stored_entry(run, &key, registered + TTL_EXTEND_TO),
+                entry: b64(&entry),
             }
         })
         .collect()
 }
 
+fn contract_data_val(entry: &LedgerEntry) -> ScVal {
+    match &entry.data {
+        LedgerEntryData::ContractData(data) => data.val.clone(),
+        other => panic!("expected a contract data entry, got {}", b64(other)),
+    }
+}
+
 /// Returns the entry stored under `key` in the host's ledger state, after checking that
 /// its TTL runs until `live_until`.
-fn stored_entry(run: &Run, key: &LedgerKey, live_until: u32) -> StdString {
+fn stored_entry(run: &Run, key: &LedgerKey, live_until: u32) -> LedgerEntry {
     let snapshot = run.env.to_snapshot();
     let (_, (entry, stored_live_until)) = snapshot
         .ledger
@@ -526,7 +560,7 @@ fn stored_entry(run: &Run, key: &LedgerKey, live_until: u32) -> StdString {
         "TTL of key {}",
         b64(key)
     );
-    b64(entry.as_ref())
+    entry.as_ref().clone()
 }
 
 fn expected(run: &Run, by_risk: RiskCounts, model_risk: &[RiskCounts]) -> Expected {

@@ -29,8 +29,8 @@ pub const TTL_THRESHOLD: u32 = TTL_EXTEND_TO - DAY_IN_LEDGERS;
 
 /// Maximum length, in bytes, of a model name, version or training-data CID.
 ///
-/// The bound keeps a `ModelRecord` small enough that reading 200 of them in one
-/// `getLedgerEntries` call stays cheap.
+/// The bound caps the size of a `ModelRecord`, which readers fetch in batches of up to 200
+/// per `getLedgerEntries` call.
 pub const MAX_TEXT_LEN: u32 = 256;
 
 /// Risk level that an operator assigns to one inference. The wire form is a `U32` ScVal.
@@ -51,7 +51,7 @@ impl RiskLevel {
     }
 }
 
-/// Errors that the registry returns; the codes are part of the public interface.
+/// Errors that the registry returns. The codes are part of the public interface.
 #[contracterror]
 #[derive(Clone, Copy, Debug, Eq, PartialEq, PartialOrd, Ord)]
 #[repr(u32)]
@@ -149,7 +149,7 @@ pub struct AuditRegistry;
 
 #[contractimpl]
 impl AuditRegistry {
-    /// Registers a model run by `operator` and returns its id; ids start at 1.
+    /// Registers a model run by `operator` and returns its id. Ids start at 1.
     ///
     /// Fails with `InvalidInput` when `name`, `version` or `training_data_cid` is empty or
     /// longer than `MAX_TEXT_LEN` bytes.

@@ -580,7 +580,7 @@ fn writes_extend_ttl() {
         .log_inference(&operator, &model_id, &hash(&s.env, 1), &RiskLevel::Low);
     assert_eq!(ttls(&s), (TTL_EXTEND_TO - 100, TTL_EXTEND_TO - 100));
 
-    // A day and a bit later they are below it, and the next write extends both again.
+    // One day later both are below it, and the next write extends both again.
     s.env
         .ledger()
         .with_mut(|li| li.sequence_number += DAY_IN_LEDGERS);
@@ -598,4 +598,66 @@ fn writes_extend_ttl() {
     assert_eq!(model.inference_count, 1);
     assert_eq!(model.bias_flag_count, 1);
     assert_eq!(s.client.get_stats().total_events, 2);
+}
+
+#[test]
+fn storage_keys_wire_form() {
+    let env = Env::default();
+    let stats: Val = DataKey::Stats.into_val(&env);
+    let model: Val = DataKey::Model(7).into_val(&env);
+    assert_eq!(
+        ScVal::try_from_val(&env, &stats).unwrap(),
+        ScVal::Vec(Some(vec![sym("Stats")].try_into().unwrap()))
+    );
+    assert_eq!(
+        ScVal::try_from_val(&env, &model).unwrap(),
+        ScVal::Vec(Some(vec![sym("Model"), ScVal::U64(7)].try_into().unwrap()))
+    );
+}
+
+#[test]
+fn registry_stats_wire_form() {
+    let env = Env::default();
+    let stats = RegistryStats {
+        total_models: 6,
+        total_events: 40,
+        high_risk_flags: 9,
+        bias_flags: 2,
+    };
+    let val: Val = stats.into_val(&env);
+    assert_eq!(
+        ScVal::try_from_val(&env, &val).unwrap(),
+        map_val(vec![
+            ("bias_flags", ScVal::U64(2)),
+            ("high_risk_flags", ScVal::U64(9)),
+            ("total_events", ScVal::U64(40)),
+            ("total_models", ScVal::U64(6)),
+        ])
+    );
+}
+
+#[test]
+fn model_record_wire_form() {
+    let s = setup();
+    let operator = Address::generate(&s.env);
+    let id = register(&s, &operator);
+    let val: Val = s.client.get_model(&id).into_val(&s.env);
+
+    assert_eq!(
+        ScVal::try_from_val(&s.env, &val).unwrap(),
+        map_val(vec![
+            ("bias_flag_count", ScVal::U64(0)),
+            ("high_risk_count", ScVal::U64(0)),
+            ("id", ScVal::U64(1)),
+            ("inference_count", ScVal::U64(0)),
+            ("last_event_ledger", ScVal::U32(500)),
+            ("name", str_val(NAME)),
+            ("operator", ScVal::from(&operator)),
+            ("registered_at", ScVal::U64(1_767_225_600)),
+            ("registered_ledger", ScVal::U32(500)),
+            ("training_data_cid", str_val(CID)),
+            ("version", str_val(VERSION)),
+            ("weights_hash", bytes_val(0xAA)),
+        ])
+    );
 }
