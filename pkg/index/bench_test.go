@@ -5,7 +5,7 @@ import (
 	"sync"
 	"testing"
 
-	registry "github.com/modeltrace/soroban-datasource/pkg/index/internal/registrystub"
+	"github.com/modeltrace/soroban-datasource/pkg/registry"
 	"github.com/modeltrace/soroban-datasource/pkg/soroban"
 )
 

@@ -9,9 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stellar/go-stellar-sdk/strkey"
 	"github.com/stretchr/testify/require"
 
-	registry "github.com/modeltrace/soroban-datasource/pkg/index/internal/registrystub"
+	"github.com/modeltrace/soroban-datasource/pkg/registry"
 	"github.com/modeltrace/soroban-datasource/pkg/soroban"
 )
 
@@ -49,14 +50,20 @@ type template struct {
 // newChain builds templates for every kind, model 1..6 and risk level, plus one malformed and
 // one unknown event.
 func newChain(t testing.TB, perLedger int) *chain {
+	operator := testAccount(t, 1)
+	auditor := testAccount(t, 2)
+	hash := strings.Repeat("ab", 32)
+
 	c := &chain{perLedger: perLedger}
 	for model := uint64(1); model <= 6; model++ {
 		events := []registry.Event{
-			{Kind: registry.KindModelRegistered, ModelID: model, Operator: "GOPERATOR", Name: "m", Version: "1"},
-			{Kind: registry.KindBiasFlagged, ModelID: model, Auditor: "GAUDITOR", EventID: model},
+			{Kind: registry.KindModelRegistered, ModelID: model, Operator: operator, Name: "fraud-screen",
+				Version: "1.0", WeightsHash: hash, TrainingDataCID: "bafy-training"},
+			{Kind: registry.KindBiasFlagged, ModelID: model, Auditor: auditor, EventID: model, EvidenceHash: hash},
 		}
-		for _, risk := range []registry.RiskLevel{registry.RiskLow, registry.RiskMedium, registry.RiskHigh, registry.RiskCritical} {
-			events = append(events, registry.Event{Kind: registry.KindInferenceLogged, ModelID: model, Risk: risk, Operator: "GOPERATOR"})
+		for _, risk := range registry.RiskLevels {
+			events = append(events, registry.Event{Kind: registry.KindInferenceLogged, ModelID: model,
+				Risk: risk, EventID: 100 + model, Operator: operator, PayloadHash: hash})
 		}
 		for _, ev := range events {
 			topics, value, err := registry.EncodeEvent(ev)
@@ -64,11 +71,24 @@ func newChain(t testing.TB, perLedger int) *chain {
 			c.templates = append(c.templates, template{topics: topics, value: value})
 		}
 	}
+
 	good := c.templates[0]
+	unknownTopic := registry.TopicSymbol("model_retired")
 	c.templates = append(c.templates,
 		template{topics: good.topics, value: "not base64 XDR!"},
-		template{topics: []string{"AAAADwAAAAdtaXN0ZXJ5AA==", "*", "*"}, value: good.value})
+		template{topics: append([]string{unknownTopic}, good.topics[1:]...), value: good.value})
 	return c
+}
+
+// testAccount returns the account strkey (G…) whose key bytes are all b.
+func testAccount(t testing.TB, b byte) string {
+	key := make([]byte, 32)
+	for i := range key {
+		key[i] = b
+	}
+	account, err := strkey.Encode(strkey.VersionByteAccountID, key)
+	require.NoError(t, err)
+	return account
 }
 
 // events returns the events of ledger in chain order.

@@ -12,7 +12,7 @@ import (
 	"context"
 	"sync"
 
-	registry "github.com/modeltrace/soroban-datasource/pkg/index/internal/registrystub"
+	"github.com/modeltrace/soroban-datasource/pkg/registry"
 	"github.com/modeltrace/soroban-datasource/pkg/soroban"
 )
 

@@ -296,3 +296,21 @@ func TestQueryRetentionClamp(t *testing.T) {
 		assert.Len(t, fake.scanned(), 1)
 	})
 }
+
+func TestQueryCountsUndecodableEvents(t *testing.T) {
+	c := newChain(t, 8)
+	ix := New(newFake(c), testContract, Options{})
+	want := direct(t, c, lr(1, 500))
+	require.Positive(t, want.malformed)
+	require.Positive(t, want.unknown)
+
+	for _, name := range []string{"scanned", "cached"} {
+		t.Run(name, func(t *testing.T) {
+			_, stats, err := collect(context.Background(), ix, lr(1, 500), 1000)
+			require.NoError(t, err)
+			assert.Equal(t, want.malformed, stats.Malformed)
+			assert.Equal(t, want.unknown, stats.Unknown)
+			assert.Equal(t, len(want.records), stats.Records)
+		})
+	}
+}
