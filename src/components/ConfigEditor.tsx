@@ -17,7 +17,9 @@ const NETWORK_OPTIONS: Array<ComboboxOption<NetworkName>> = [
   { label: 'Custom', value: 'custom', description: 'Type the passphrase your network reports in getNetwork' },
 ];
 
-const LABEL_WIDTH = 60;
+// Input widths in Grafana grid units (8 px); a 56-character contract id needs about 70.
+const INPUT_WIDTH = 60;
+const CONTRACT_ID_WIDTH = 72;
 
 /** Edits the connection settings: RPC endpoint, network, contract ids, auth header and limits. */
 export function ConfigEditor({ options, onOptionsChange }: Props) {
@@ -62,7 +64,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
       <Field label={label} description={description} invalid={error !== undefined} error={error} required={required}>
         <Input
           id={`config-${key}`}
-          width={LABEL_WIDTH}
+          width={CONTRACT_ID_WIDTH}
           placeholder="C… (56 characters)"
           value={jsonData[key] ?? ''}
           onChange={onTextChange(key)}
@@ -78,7 +80,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
     rpcUrl !== '' && !/^https?:\/\//.test(rpcUrl) ? 'RPC URL must start with http:// or https://.' : undefined;
 
   return (
-    <Stack direction="column" gap={2}>
+    <Stack direction="column" gap={0}>
       <FieldSet label="Soroban RPC">
         <Field
           label="RPC URL"
@@ -89,7 +91,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
         >
           <Input
             id="config-rpc-url"
-            width={LABEL_WIDTH}
+            width={INPUT_WIDTH}
             placeholder="https://soroban-testnet.stellar.org"
             value={rpcUrl}
             onChange={onTextChange('rpcUrl')}
@@ -101,7 +103,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
         >
           <Combobox<NetworkName>
             id="config-network"
-            width={LABEL_WIDTH}
+            width={INPUT_WIDTH}
             options={NETWORK_OPTIONS}
             value={network}
             onChange={onNetworkChange}
@@ -117,7 +119,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
         >
           <Input
             id="config-passphrase"
-            width={LABEL_WIDTH}
+            width={INPUT_WIDTH}
             value={jsonData.networkPassphrase ?? ''}
             readOnly={network !== 'custom'}
             onChange={onTextChange('networkPassphrase')}
@@ -153,7 +155,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
         >
           <Input
             id="config-auth-header-name"
-            width={LABEL_WIDTH}
+            width={INPUT_WIDTH}
             placeholder="Authorization"
             value={jsonData.authHeaderName ?? ''}
             onChange={onTextChange('authHeaderName')}
@@ -165,7 +167,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
         >
           <SecretInput
             id="config-auth-header-value"
-            width={LABEL_WIDTH}
+            width={INPUT_WIDTH}
             placeholder="Bearer <token>"
             isConfigured={Boolean(secureJsonFields?.authHeaderValue)}
             value={secureJsonData.authHeaderValue ?? ''}

@@ -112,7 +112,9 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
           >
             <MultiCombobox<string>
               id="query-models"
-              width={48}
+              width="auto"
+              minWidth={40}
+              maxWidth={90}
               placeholder="All models"
               options={modelOptions}
               value={selectedModels}
@@ -152,7 +154,9 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
           <InlineField label="Event kinds" labelWidth={LABEL_WIDTH} tooltip="Leave empty for every kind.">
             <MultiCombobox<EventKind>
               id="query-event-kinds"
-              width={48}
+              width="auto"
+              minWidth={40}
+              maxWidth={90}
               placeholder="All kinds"
               options={EVENT_KIND_OPTIONS}
               value={query.eventKinds ?? []}

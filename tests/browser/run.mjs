@@ -1,0 +1,265 @@
+// Browser check of the editors: bundles harness.tsx with webpack, serves it on 127.0.0.1,
+// drives it in Debian's headless Chromium through playwright-core, asserts what the page shows
+// and saves screenshots to docs/images/. Exits non-zero when a step fails.
+//
+// Needs /usr/bin/chromium (scripts/setup-frontend.sh installs it); playwright downloads no browser.
+import { createServer } from 'node:http';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import webpack from 'webpack';
+import { chromium } from 'playwright-core';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const IMAGES = path.join(ROOT, 'docs/images');
+const ICONS = path.join(ROOT, 'node_modules/@grafana/ui/dist/public/img/icons');
+const STEP_TIMEOUT_MS = 10_000;
+const VALID_CONTRACT_ID = 'CAAQCAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQC526';
+
+const failures = [];
+let passes = 0;
+
+function check(condition, message) {
+  if (condition) {
+    passes += 1;
+    console.log(`  ok   ${message}`);
+  } else {
+    console.log(`  FAIL ${message}`);
+    failures.push(message);
+  }
+}
+
+async function bundleHarness(outDir) {
+  const config = {
+    mode: 'development',
+    devtool: false,
+    context: ROOT,
+    entry: path.join(ROOT, 'tests/browser/harness.tsx'),
+    output: { path: outDir, filename: 'harness.js' },
+    resolve: { extensions: ['.js', '.jsx', '.ts', '.tsx', '.mjs'] },
+    module: {
+      rules: [
+        {
+          test: /\.[tj]sx?$/,
+          exclude: /node_modules/,
+          use: {
+            loader: 'swc-loader',
+            options: {
+              jsc: {
+                target: 'es2020',
+                parser: { syntax: 'typescript', tsx: true },
+                transform: { react: { runtime: 'automatic' } },
+              },
+            },
+          },
+        },
+        { test: /\.m?js$/, resolve: { fullySpecified: false } },
+        { test: /\.css$/, use: ['style-loader', 'css-loader'] },
+        { test: /\.(png|jpe?g|gif|svg|woff2?|eot|ttf|otf)$/, type: 'asset/resource' },
+      ],
+    },
+    plugins: [new webpack.DefinePlugin({ 'process.env.NODE_ENV': JSON.stringify('development') })],
+    performance: { hints: false },
+    infrastructureLogging: { level: 'error' },
+  };
+
+  const stats = await new Promise((resolve, reject) => {
+    webpack(config, (err, result) => (err ? reject(err) : resolve(result)));
+  });
+  if (stats.hasErrors()) {
+    throw new Error(`harness bundle failed:\n${stats.toString({ all: false, errors: true })}`);
+  }
+}
+
+const PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>ModelTrace editors</title></head>
+<body><div id="root"></div><script src="/harness.js"></script></body></html>`;
+
+const CONTENT_TYPES = { '.js': 'text/javascript', '.svg': 'image/svg+xml', '.css': 'text/css' };
+
+// Serves the page, the bundle and @grafana/ui's icons (which Icon fetches from public/build/img/icons).
+function startServer(bundleDir) {
+  const server = createServer(async (request, response) => {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    let file;
+    if (url.pathname === '/') {
+      response.writeHead(200, { 'Content-Type': 'text/html' }).end(PAGE);
+      return;
+    } else if (url.pathname.startsWith('/public/build/img/icons/')) {
+      file = path.join(ICONS, url.pathname.slice('/public/build/img/icons/'.length));
+    } else {
+      file = path.join(bundleDir, url.pathname);
+    }
+    const root = file.startsWith(ICONS) ? ICONS : bundleDir;
+    if (!path.resolve(file).startsWith(root)) {
+      response.writeHead(403).end();
+      return;
+    }
+    try {
+      const body = await readFile(file);
+      response.writeHead(200, { 'Content-Type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream' });
+      response.end(body);
+    } catch {
+      response.writeHead(404).end();
+    }
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+async function checkConfigEditor(page) {
+  console.log('ConfigEditor');
+  const editor = page.locator('#config-editor');
+
+  await page.locator('#config-rpc-url').fill('http://127.0.0.1:8000/rpc');
+  await page.locator('#config-network').click();
+  await page.getByRole('option', { name: /^Testnet/ }).click();
+  const passphrase = page.locator('#config-passphrase');
+  check((await passphrase.inputValue()) === 'Test SDF Network ; September 2015', 'testnet fills the passphrase');
+  check((await passphrase.getAttribute('readonly')) !== null, 'preset passphrase is read-only');
+
+  await page.locator('#config-registryContractId').fill('CABC');
+  await page.locator('#config-usageMeterContractId').click();
+  const lengthError = editor.getByText('Contract id must be 56 characters long, got 4.');
+  check(await lengthError.isVisible(), 'short contract id shows the length message');
+
+  await page.locator('#config-usageMeterContractId').fill('G' + VALID_CONTRACT_ID.slice(1));
+  await page.locator('#config-attestationContractId').click();
+  check(await editor.getByText(/must start with "C" \(got "G"\)/).isVisible(), 'account id shows the prefix message');
+  await page.locator('#config-usageMeterContractId').fill('');
+
+  await page.locator('#config-registryContractId').fill(VALID_CONTRACT_ID);
+  check(!(await lengthError.isVisible()), 'valid contract id clears the message');
+
+  await page.locator('#config-auth-header-name').fill('Authorization');
+  check(await editor.getByRole('button', { name: 'Reset' }).isVisible(), 'configured secret offers Reset');
+
+  const settings = await page.evaluate(() => window.harnessState.settings);
+  check(settings.jsonData.network === 'testnet', 'settings store network testnet');
+  check(settings.jsonData.rpcUrl === 'http://127.0.0.1:8000/rpc', 'settings store the RPC URL');
+
+  // Leave one invalid optional id on screen so the screenshot shows an inline error.
+  await page.locator('#config-attestationContractId').fill(VALID_CONTRACT_ID.slice(0, 55) + 'A');
+  await page.locator('#config-timeout').click();
+  check(
+    await editor.getByText(/checksum does not match/).isVisible(),
+    'mistyped contract id shows the checksum message'
+  );
+
+  await page.locator('#config-timeout').blur();
+  await editor.screenshot({ path: path.join(IMAGES, 'config-editor.png') });
+}
+
+const FIELD_LABELS = ['Models', 'Min risk', 'Format', 'Event kinds', 'Limit', 'Group by model', 'Live'];
+const VISIBLE = {
+  'Risk series': ['Models', 'Min risk', 'Group by model', 'Live'],
+  'Bias flags': ['Models', 'Format', 'Group by model'],
+  Events: ['Models', 'Min risk', 'Event kinds', 'Limit', 'Live'],
+  Models: ['Limit'],
+  Stats: [],
+};
+
+async function checkQueryEditor(page) {
+  console.log('QueryEditor');
+  const editor = page.locator('#query-editor');
+  // Field labels are <label for="query-…"> or InlineField labels; radio labels use for="option-…".
+  const fieldLabel = (text) => editor.locator('label:not([for^="option-"])', { hasText: new RegExp(`^${text}$`) });
+
+  for (const [queryType, visible] of Object.entries(VISIBLE)) {
+    await editor.getByRole('radio', { name: queryType, exact: true }).check();
+    for (const label of FIELD_LABELS) {
+      const shown = (await fieldLabel(label).count()) > 0;
+      check(
+        shown === visible.includes(label),
+        `${queryType}: ${label} ${visible.includes(label) ? 'shown' : 'hidden'}`
+      );
+    }
+  }
+
+  await editor.getByRole('radio', { name: 'Events', exact: true }).check();
+  await page.locator('#query-models').click();
+  const option = page.getByRole('option', { name: 'fraud-scorer 1.2.0 (#1)' });
+  check(await option.isVisible(), 'model picker lists models from /models');
+  check(await page.getByRole('option', { name: /\$model/ }).isVisible(), 'model picker offers $model');
+  await option.click();
+  await page.keyboard.press('Escape');
+
+  await page.locator('#query-event-kinds').click();
+  await page.getByRole('option', { name: 'Inference logged' }).click();
+  await page.getByRole('option', { name: 'Bias flagged' }).click();
+  await page.keyboard.press('Escape');
+
+  await editor.getByRole('radio', { name: 'High+', exact: true }).check();
+  await editor.getByRole('textbox', { name: 'Limit' }).fill('500');
+  await editor.getByRole('textbox', { name: 'Limit' }).blur();
+
+  const state = await page.evaluate(() => window.harnessState);
+  check(JSON.stringify(state.query.modelIds) === '["1"]', 'query stores model id 1');
+  check(JSON.stringify(state.query.eventKinds) === '["inference_logged","bias_flagged"]', 'query stores event kinds');
+  check(state.query.minRisk === 'high' && state.query.limit === 500, 'query stores min risk and limit');
+  check(state.runs > 0, 'changes run the query');
+
+  await page.mouse.move(0, 0);
+  await editor.screenshot({ path: path.join(IMAGES, 'query-editor.png') });
+}
+
+async function main() {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} not found: run scripts/setup-frontend.sh or set CHROMIUM_PATH`);
+  }
+  const bundleDir = await mkdtemp(path.join(tmpdir(), 'modeltrace-harness-'));
+  const profileDir = await mkdtemp(path.join(tmpdir(), 'modeltrace-chromium-'));
+  let server;
+  let context;
+  try {
+    await bundleHarness(bundleDir);
+    server = await startServer(bundleDir);
+    const { port } = server.address();
+
+    // Playwright passes the fresh profile directory to Chromium as --user-data-dir.
+    context = await chromium.launchPersistentContext(profileDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1280, height: 1400 },
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(STEP_TIMEOUT_MS);
+    const pageErrors = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.locator('#config-rpc-url').waitFor();
+
+    await checkConfigEditor(page);
+    await checkQueryEditor(page);
+    check(pageErrors.length === 0, `no page errors${pageErrors.length ? `: ${pageErrors.join('; ')}` : ''}`);
+  } finally {
+    await context?.close();
+    server?.close();
+    await rm(bundleDir, { recursive: true, force: true });
+    await rm(profileDir, { recursive: true, force: true });
+  }
+}
+
+try {
+  await main();
+} catch (error) {
+  failures.push(error instanceof Error ? error.message : String(error));
+  console.error(error);
+}
+for (const failure of failures) {
+  console.error(`failed: ${failure}`);
+}
+console.log(`browser check: ${passes} passed, ${failures.length} failed`);
+process.exitCode = failures.length === 0 ? 0 : 1;
