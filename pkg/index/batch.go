@@ -19,10 +19,6 @@ func (b *batch) raw(i int) *Raw {
 	return &b.raws[i-b.rawFrom]
 }
 
-func (b *batch) bytes() int64 {
-	return int64(cap(b.records))*recordBytes + b.rawSize
-}
-
 // search returns the index of the first record in ledger or later.
 func (b *batch) search(ledger uint32) int {
 	return sort.Search(len(b.records), func(i int) bool { return b.records[i].ledger >= ledger })

@@ -10,10 +10,17 @@ import (
 type segment struct {
 	rng soroban.LedgerRange
 	batch
+	// arrayBytes is the size of the array behind records, which a trim may leave starting
+	// before records[0].
+	arrayBytes int64
+}
+
+func newSegment(rng soroban.LedgerRange, b batch) *segment {
+	return &segment{rng: rng, batch: b, arrayBytes: int64(cap(b.records)) * recordBytes}
 }
 
 func (s *segment) bytes() int64 {
-	return segmentBytes + s.batch.bytes()
+	return segmentBytes + s.arrayBytes + s.rawSize
 }
 
 // cache is the sorted, disjoint list of scanned segments. The Index mutex guards it.
@@ -62,15 +69,20 @@ func (c *cache) add(i int, rng soroban.LedgerRange, piece batch) {
 		prev := c.segments[i-1]
 		if prev.rng.End == rng.Start && prev.rng.End-prev.rng.Start < c.mergeSpan {
 			c.bytes -= prev.bytes()
-			grown := &segment{rng: soroban.LedgerRange{Start: prev.rng.Start, End: rng.End}, batch: prev.batch}
+			grown := *prev
+			grown.rng.End = rng.End
+			oldCap := cap(grown.records)
 			grown.appendBatch(piece)
-			c.segments[i-1] = grown
+			if cap(grown.records) != oldCap {
+				grown.arrayBytes = int64(cap(grown.records)) * recordBytes
+			}
+			c.segments[i-1] = &grown
 			c.bytes += grown.bytes()
 			return
 		}
 	}
 
-	seg := &segment{rng: rng, batch: piece}
+	seg := newSegment(rng, piece)
 	c.segments = append(c.segments, nil)
 	copy(c.segments[i+1:], c.segments[i:])
 	c.segments[i] = seg
@@ -97,10 +109,16 @@ func (c *cache) trim(oldest uint32) {
 
 	old := c.segments[0]
 	lo := old.search(oldest)
+	rng := soroban.LedgerRange{Start: oldest, End: old.rng.End}
 	rest := old.slice(lo, len(old.records))
-	cut := &segment{rng: soroban.LedgerRange{Start: oldest, End: old.rng.End}}
-	cut.records = append([]compact(nil), rest.records...)
-	cut.raws, cut.rawFrom, cut.rawSize = rest.raws, rest.rawFrom, rest.rawSize
+	cut := &segment{rng: rng, batch: rest, arrayBytes: old.arrayBytes}
+	if 2*lo >= len(old.records) {
+		// Copy the records when that frees at least half the array. A smaller cut keeps
+		// sharing it, so a retention edge that moves a few ledgers at a time costs no copy.
+		cut = newSegment(rng, rest)
+		cut.records = append([]compact(nil), rest.records...)
+		cut.arrayBytes = int64(cap(cut.records)) * recordBytes
+	}
 	c.bytes += cut.bytes() - old.bytes()
 	c.segments[0] = cut
 }
@@ -120,10 +138,10 @@ func (c *cache) keepRawNewest(n int) {
 			n -= len(seg.raws)
 			continue
 		}
-		thin := &segment{rng: seg.rng, batch: seg.batch}
+		thin := *seg
 		thin.keepRaws(n)
 		c.bytes += thin.bytes() - seg.bytes()
-		c.segments[i] = thin
+		c.segments[i] = &thin
 		n = 0
 	}
 }

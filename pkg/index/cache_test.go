@@ -2,6 +2,9 @@ package index
 
 import (
 	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -125,13 +128,23 @@ func TestTrim(t *testing.T) {
 		direct(t, c, lr(150, 300)).unknown, after.Records)
 	assert.Less(t, after.Bytes, before.Bytes)
 
+	t.Run("small cut keeps sharing the records", func(t *testing.T) {
+		ix.Trim(152)
+		assert.Equal(t, []soroban.LedgerRange{lr(152, 200), lr(200, 300)}, ix.Usage().Ranges)
+		assert.Equal(t, after.Bytes, ix.Usage().Bytes)
+		checkInvariants(t, ix)
+		ix.Trim(150)
+		assert.Equal(t, lr(152, 200), ix.Usage().Ranges[0])
+		after = ix.Usage()
+	})
+
 	t.Run("later query starts at the trim point", func(t *testing.T) {
 		got, stats, err := collect(context.Background(), ix, lr(1, 300), 1000)
 		require.NoError(t, err)
-		assert.Equal(t, direct(t, c, lr(150, 300)), got)
-		assert.Equal(t, lr(150, 300), stats.Range)
+		assert.Equal(t, direct(t, c, lr(152, 300)), got)
+		assert.Equal(t, lr(152, 300), stats.Range)
 		assert.True(t, stats.Clamped)
-		assert.Equal(t, uint32(150), stats.OldestLedger)
+		assert.Equal(t, uint32(152), stats.OldestLedger)
 		assert.True(t, stats.FromCache())
 		assert.Equal(t, after.Ranges, ix.Usage().Ranges)
 	})
@@ -171,4 +184,74 @@ func TestCacheMergesShortAdjacentRanges(t *testing.T) {
 	got, _, err := collect(context.Background(), ix, lr(1, 250), 1000)
 	require.NoError(t, err)
 	assert.Equal(t, direct(t, c, lr(1, 250)), got)
+}
+
+// checkInvariants fails t unless the cache is sorted, disjoint, within its byte count and
+// trim point, and every segment holds only records of its range in chain order.
+func checkInvariants(t *testing.T, ix *Index) {
+	t.Helper()
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+
+	var total int64
+	var prevEnd uint32
+	for i, seg := range ix.cache.segments {
+		require.Less(t, seg.rng.Start, seg.rng.End, "segment %d", i)
+		require.LessOrEqual(t, prevEnd, seg.rng.Start, "segment %d overlaps the one before", i)
+		require.LessOrEqual(t, ix.oldest, seg.rng.Start, "segment %d starts before the trim point", i)
+		for j, rec := range seg.records {
+			require.True(t, rec.ledger >= seg.rng.Start && rec.ledger < seg.rng.End, "segment %d record %d", i, j)
+			if j > 0 {
+				require.LessOrEqual(t, seg.records[j-1].ledger, rec.ledger, "segment %d record %d", i, j)
+			}
+		}
+		require.Equal(t, len(seg.records)-seg.rawFrom, len(seg.raws), "segment %d raws", i)
+		prevEnd = seg.rng.End
+		total += seg.bytes()
+	}
+	require.Equal(t, total, ix.cache.bytes)
+	require.LessOrEqual(t, total, ix.opts.MaxBytes)
+}
+
+func TestRandomQueriesWithTrims(t *testing.T) {
+	for _, concurrent := range []int{1, 4} {
+		t.Run(fmt.Sprintf("%d at a time", concurrent), func(t *testing.T) {
+			c := newChain(t, 9)
+			c.prebuild(lr(1, 3400))
+			ix := New(newFake(c), testContract, Options{MaxBytes: 60_000, ChunkLedgers: 64, KeepRawNewest: 15})
+			rnd := rand.New(rand.NewPCG(13, uint64(concurrent)))
+			oldest := uint32(1)
+
+			for round := range 60 {
+				if round%5 == 4 {
+					oldest += uint32(rnd.IntN(40))
+					ix.Trim(oldest)
+				}
+				ranges := make([]soroban.LedgerRange, concurrent)
+				for i := range ranges {
+					start := max(1, int(oldest)+rnd.IntN(2500)-50)
+					ranges[i] = lr(uint32(start), uint32(start+rnd.IntN(300)))
+				}
+
+				results := make([]result, concurrent)
+				stats := make([]Stats, concurrent)
+				errs := make([]error, concurrent)
+				var wg sync.WaitGroup
+				for i := range ranges {
+					wg.Go(func() { results[i], stats[i], errs[i] = collect(context.Background(), ix, ranges[i], 3000) })
+				}
+				wg.Wait()
+
+				for i := range ranges {
+					require.NoError(t, errs[i], "round %d query %v", round, ranges[i])
+					require.Equal(t, direct(t, c, stats[i].Range), results[i], "round %d query %v", round, ranges[i])
+					served := stats[i].Range
+					require.True(t, served.Start == served.End || oldest <= served.Start,
+						"round %d query %v served %v before the trim point %d", round, ranges[i], served, oldest)
+				}
+				checkInvariants(t, ix)
+			}
+			assert.Positive(t, ix.Usage().Evicted)
+		})
+	}
 }
