@@ -314,3 +314,49 @@ func TestQueryCountsUndecodableEvents(t *testing.T) {
 		})
 	}
 }
+
+func TestQueryScanErrorReachesEveryWaiter(t *testing.T) {
+	c := newChain(t, 8)
+	fake := newFake(c)
+	fake.gate = make(chan struct{})
+	failure := errors.New("server returned HTTP 503")
+	fake.fail = failure
+	ix := New(fake, testContract, Options{})
+	rng := lr(1, 400)
+
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	for i := range errs {
+		wg.Go(func() { _, _, errs[i] = collect(context.Background(), ix, rng, 1000) })
+	}
+	waitUntil(t, func() bool { return ix.waitersOf(rng) == len(errs) })
+	close(fake.gate)
+	wg.Wait()
+
+	for i := range errs {
+		assert.ErrorIs(t, errs[i], failure, "waiter %d", i)
+	}
+	assert.Equal(t, []soroban.LedgerRange{rng}, fake.scanned())
+	assert.Empty(t, ix.Usage().Ranges)
+}
+
+func TestStatsString(t *testing.T) {
+	stats := Stats{
+		Range:         lr(100, 400),
+		Records:       12,
+		Malformed:     1,
+		CachedLedgers: 200,
+		Scanned:       []soroban.LedgerRange{lr(300, 400)},
+		Joined:        []soroban.LedgerRange{lr(100, 150)},
+		RPCCalls:      3,
+		Pages:         2,
+	}
+	assert.Equal(t, "index ledgers [100, 400): 200 from cache, scanned [300, 400), "+
+		"joined [100, 150); records=12 malformed=1 unknown=0 rpcCalls=3 pages=2", stats.String())
+
+	stats.Streamed = []soroban.LedgerRange{lr(400, 500), lr(600, 700)}
+	stats.Clamped, stats.OldestLedger = true, 100
+	assert.Equal(t, "index ledgers [100, 400): 200 from cache, scanned [300, 400), "+
+		"joined [100, 150), streamed without caching [400, 500) [600, 700), clamped to oldest ledger 100; "+
+		"records=12 malformed=1 unknown=0 rpcCalls=3 pages=2", stats.String())
+}

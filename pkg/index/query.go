@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/modeltrace/soroban-datasource/pkg/soroban"
 )
@@ -205,4 +206,29 @@ func (q *query) stream(rng soroban.LedgerRange) (stopped bool, err error) {
 func (ix *Index) scanError(rng soroban.LedgerRange, err error) error {
 	return fmt.Errorf("scan registry events of contract %s in ledgers [%d, %d): %w",
 		ix.contractID, rng.Start, rng.End, err)
+}
+
+// String summarises s for a frame's ExecutedQueryString.
+func (s Stats) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "index ledgers [%d, %d): %d from cache", s.Range.Start, s.Range.End, s.CachedLedgers)
+	writeRanges(&b, "scanned", s.Scanned)
+	writeRanges(&b, "joined", s.Joined)
+	writeRanges(&b, "streamed without caching", s.Streamed)
+	if s.Clamped {
+		fmt.Fprintf(&b, ", clamped to oldest ledger %d", s.OldestLedger)
+	}
+	fmt.Fprintf(&b, "; records=%d malformed=%d unknown=%d rpcCalls=%d pages=%d",
+		s.Records, s.Malformed, s.Unknown, s.RPCCalls, s.Pages)
+	return b.String()
+}
+
+func writeRanges(b *strings.Builder, label string, ranges []soroban.LedgerRange) {
+	if len(ranges) == 0 {
+		return
+	}
+	b.WriteString(", " + label)
+	for _, rng := range ranges {
+		fmt.Fprintf(b, " [%d, %d)", rng.Start, rng.End)
+	}
 }
