@@ -16,7 +16,11 @@ function fakeTemplateSrv(): TemplateSrv {
       if (!values) {
         return whole;
       }
-      return format === 'csv' ? values.join(',') : values.length > 1 ? `{${values.join(',')}}` : values[0];
+      if (format === 'csv') {
+        return values.join(',');
+      }
+      // Without a format, Grafana writes a multi-value variable as {a,b}.
+      return values.length > 1 ? `{${values.join(',')}}` : values[0];
     });
   return {
     replace: jest.fn(replace),

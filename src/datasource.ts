@@ -76,7 +76,7 @@ export class DataSource extends DataSourceWithBackend<ModelTraceQuery, ModelTrac
     return this.templateSrv.getVariables().map((variable) => `$${variable.name}`);
   }
 
-  // A multi-value variable in csv format expands to "1,2,3"; a literal entry may also be a comma list.
+  // A multi-value variable in csv format expands to "1,2,3", and a literal entry may also be a comma list.
   private interpolateModelIds(modelIds: string[], scopedVars: ScopedVars): string[] {
     const ids: string[] = [];
     for (const entry of modelIds) {
@@ -103,7 +103,7 @@ export class DataSource extends DataSourceWithBackend<ModelTraceQuery, ModelTrac
   }
 }
 
-/** Reports whether a query has everything its type needs; filterQuery skips the rest. */
+/** Reports whether a query has everything its type needs. filterQuery skips the rest. */
 export function isCompleteQuery(query: ModelTraceQuery): boolean {
   const queryType = query.queryType ?? DEFAULT_QUERY.queryType;
   if (!queryType || !QUERY_TYPES.includes(queryType)) {
@@ -121,7 +121,7 @@ export function isCompleteQuery(query: ModelTraceQuery): boolean {
 function prepareAnnotation(annotation: AnnotationQuery<ModelTraceQuery>): AnnotationQuery<ModelTraceQuery> {
   const target: ModelTraceQuery = { refId: 'Anno', ...DEFAULT_ANNOTATION_QUERY, ...annotation.target };
   if (target.queryType === 'biasFlags') {
-    // Only the table form has one row per flag; the time series form counts flags per interval.
+    // Only the table form has one row per flag, because the time series form counts flags per interval.
     target.format = 'table';
   }
   return { ...annotation, target };

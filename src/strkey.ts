@@ -62,7 +62,7 @@ export function crc16XModem(bytes: Uint8Array): number {
   return crc;
 }
 
-/** Encodes a 32-byte contract hash as a C… strkey; tests and the browser harness use it. */
+/** Encodes a 32-byte contract hash as a C… strkey, the inverse of contractIdProblem's decoding. */
 export function encodeContractId(hash: Uint8Array): string {
   const body = new Uint8Array(33);
   body[0] = CONTRACT_VERSION_BYTE;

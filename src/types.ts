@@ -4,7 +4,7 @@ import { DataQuery } from '@grafana/schema';
 /** Query types served by the backend's QueryData. */
 export type QueryType = 'stats' | 'riskSeries' | 'biasFlags' | 'models' | 'events';
 
-/** Lowest risk level a query keeps; "high" keeps High and Critical. */
+/** Lowest risk level a query keeps, so "high" keeps High and Critical. */
 export type RiskLevel = 'low' | 'medium' | 'high' | 'critical';
 
 /** Registry contract event names. */
@@ -16,7 +16,7 @@ export type BiasFlagsFormat = 'timeseries' | 'table';
 /** Query JSON sent to the backend. Each query type reads only the fields it needs. */
 export interface ModelTraceQuery extends DataQuery {
   queryType?: QueryType;
-  /** Decimal model ids; template variables expand here. Empty means every model. */
+  /** Decimal model ids, into which template variables expand. Empty means every model. */
   modelIds?: string[];
   /** A RiskLevel, or a template variable that expands to one. */
   minRisk?: RiskLevel | string;
@@ -24,7 +24,7 @@ export interface ModelTraceQuery extends DataQuery {
   format?: BiasFlagsFormat;
   eventKinds?: EventKind[];
   /**
-   * Newest rows first, at most this many. Unset means no limit. A string holds a template
+   * Newest rows first, at most this many. Unset means no limit. A string is a template
    * variable, which applyTemplateVariables turns into a number before the query is sent.
    */
   limit?: number | string;
@@ -37,7 +37,7 @@ export const DEFAULT_QUERY: Partial<ModelTraceQuery> = {
   queryType: 'riskSeries',
 };
 
-/** Network presets for the settings page; "custom" lets the user type a passphrase. */
+/** Network presets for the settings page. "custom" lets the user type a passphrase. */
 export type NetworkName = 'testnet' | 'mainnet' | 'futurenet' | 'local' | 'custom';
 
 /** Passphrase of each well-known Stellar network. */
@@ -62,7 +62,7 @@ export interface ModelTraceOptions extends DataSourceJsonData {
   maxEventsPerQuery?: number;
 }
 
-/** Settings stored encrypted in secureJsonData; Grafana never sends them back to the browser. */
+/** Settings stored encrypted in secureJsonData. Grafana never sends them back to the browser. */
 export interface ModelTraceSecureJsonData {
   authHeaderValue?: string;
 }
@@ -74,7 +74,7 @@ export interface ModelOption {
   version: string;
 }
 
-/** Query of a dashboard variable listing models; nameFilter keeps models whose name contains it. */
+/** Query of a dashboard variable listing models. nameFilter keeps models whose name contains it. */
 export interface ModelVariableQuery extends DataQuery {
   nameFilter?: string;
 }

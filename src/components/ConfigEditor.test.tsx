@@ -76,7 +76,7 @@ describe('ConfigEditor', () => {
       'Timeout (seconds)',
       'Max events per query',
     ]) {
-      // A Field's label element also holds its description, so the label text is matched as a prefix.
+      // A Field's label element also contains its description, so the label text is matched as a prefix.
       const pattern = new RegExp(`^${label.replace(/[()]/g, '\\$&')}(?! passphrase)`);
       expect(screen.getByLabelText(pattern)).toBeInTheDocument();
     }
@@ -103,6 +103,12 @@ describe('ConfigEditor', () => {
     expect(jsonData.network).toBe('testnet');
     expect(jsonData.networkPassphrase).toBe('Test SDF Network ; September 2015');
     expect(screen.getByLabelText(/^Network passphrase/)).toHaveValue('Test SDF Network ; September 2015');
+    expect(screen.getByLabelText(/^Network passphrase/)).toHaveAttribute('readonly');
+  });
+
+  it('infers the preset from a saved passphrase', () => {
+    renderEditor(settings({ networkPassphrase: 'Public Global Stellar Network ; September 2015' }));
+    expect(screen.getByRole('combobox')).toHaveValue('Mainnet (Pubnet)');
     expect(screen.getByLabelText(/^Network passphrase/)).toHaveAttribute('readonly');
   });
 

@@ -17,7 +17,7 @@ const NETWORK_OPTIONS: Array<ComboboxOption<NetworkName>> = [
   { label: 'Custom', value: 'custom', description: 'Type the passphrase your network reports in getNetwork' },
 ];
 
-// Input widths in Grafana grid units (8 px); a 56-character contract id needs about 70.
+// Input widths are in Grafana grid units of 8 px. A 56-character contract id needs about 70.
 const INPUT_WIDTH = 60;
 const CONTRACT_ID_WIDTH = 72;
 
@@ -74,7 +74,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
     );
   };
 
-  const network = jsonData.network ?? 'custom';
+  const network = jsonData.network ?? presetForPassphrase(jsonData.networkPassphrase);
   const rpcUrl = jsonData.rpcUrl ?? '';
   const rpcUrlError =
     rpcUrl !== '' && !/^https?:\/\//.test(rpcUrl) ? 'RPC URL must start with http:// or https://.' : undefined;
@@ -99,7 +99,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
         </Field>
         <Field
           label="Network"
-          description="The network the RPC node serves. Choosing a preset fills in its passphrase; health checks compare it with the node's getNetwork answer."
+          description="The network the RPC node serves. Choosing a preset fills in its passphrase, which health checks compare with the passphrase the node returns from getNetwork."
         >
           <Combobox<NetworkName>
             id="config-network"
@@ -163,7 +163,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
         </Field>
         <Field
           label="Auth header value"
-          description="Value of that header, e.g. Bearer <token>. Stored encrypted; Grafana never sends it back to the browser."
+          description="Value of that header, e.g. Bearer <token>. Grafana stores it encrypted and never sends it back to the browser."
         >
           <SecretInput
             id="config-auth-header-value"
@@ -217,4 +217,10 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
       </FieldSet>
     </Stack>
   );
+}
+
+// Settings saved without a network (e.g. provisioned with only a passphrase) show the matching preset.
+function presetForPassphrase(passphrase: string | undefined): NetworkName {
+  const presets = Object.entries(NETWORK_PASSPHRASES) as Array<[Exclude<NetworkName, 'custom'>, string]>;
+  return presets.find(([, value]) => value === passphrase)?.[0] ?? 'custom';
 }

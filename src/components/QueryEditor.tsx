@@ -47,7 +47,7 @@ const EVENT_KIND_OPTIONS: Array<ComboboxOption<EventKind>> = [
   { label: 'Bias flagged', value: 'bias_flagged' },
 ];
 
-// Which optional fields each query type reads; the backend ignores the others.
+// Optional fields read by each query type. The backend ignores the others.
 const FIELDS: Record<QueryType, Array<'models' | 'risk' | 'group' | 'format' | 'kinds' | 'limit' | 'live'>> = {
   stats: [],
   riskSeries: ['models', 'risk', 'group', 'live'],
@@ -58,7 +58,7 @@ const FIELDS: Record<QueryType, Array<'models' | 'risk' | 'group' | 'format' | '
 
 const LABEL_WIDTH = 16;
 
-/** Edits one ModelTrace query; each query type shows only the fields it reads. */
+/** Edits one ModelTrace query. Each query type shows only the fields it reads. */
 export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) {
   const queryType = query.queryType ?? DEFAULT_QUERY.queryType ?? 'riskSeries';
   const fields = FIELDS[queryType] ?? [];
@@ -66,7 +66,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
   const { options: modelOptions, error: modelsError } = useModelOptions(datasource);
   const [limitText, setLimitText] = useState(query.limit === undefined ? '' : String(query.limit));
 
-  // Changes that leave the query complete run it at once; text inputs run on blur instead.
+  // Changes that leave the query complete run it at once, but text inputs run on blur.
   const update = (changes: Partial<ModelTraceQuery>, run = true) => {
     onChange({ ...query, ...changes });
     if (run) {

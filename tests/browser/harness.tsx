@@ -20,7 +20,7 @@ const MODELS = [
   { id: '3', name: 'triage-llm', version: '2.0.0-rc1' },
 ];
 
-// Only the methods the query editor calls; the real DataSource needs Grafana's runtime.
+// Only the methods the query editor calls, because the real DataSource needs Grafana's runtime.
 const fakeDataSource = {
   getModels: () => Promise.resolve(MODELS),
   getVariableNames: () => ['$model'],

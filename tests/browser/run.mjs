@@ -164,7 +164,7 @@ const VISIBLE = {
 async function checkQueryEditor(page) {
   console.log('QueryEditor');
   const editor = page.locator('#query-editor');
-  // Field labels are <label for="query-…"> or InlineField labels; radio labels use for="option-…".
+  // Radio button labels use for="option-…" and repeat some words, so they are left out here.
   const fieldLabel = (text) => editor.locator('label:not([for^="option-"])', { hasText: new RegExp(`^${text}$`) });
 
   for (const [queryType, visible] of Object.entries(VISIBLE)) {
