@@ -99,7 +99,7 @@ func (c *cache) evict(maxBytes int64) {
 	c.evicted += n
 }
 
-// trim drops every record before ledger oldest.
+// trim removes every record before ledger oldest from the segments.
 func (c *cache) trim(oldest uint32) {
 	i, found := c.find(oldest)
 	c.drop(i)

@@ -11,8 +11,8 @@ import (
 
 // Stats describes how the index served one query.
 type Stats struct {
-	// Range is the ledger range served: the requested range, cut to end after the latest
-	// closed ledger at the latest.
+	// Range is the ledger range served: the requested range, with its end cut to the ledger
+	// after latest, and its start moved to OldestLedger when Clamped is set.
 	Range soroban.LedgerRange
 	// Records is how many records were delivered.
 	Records int
@@ -72,7 +72,7 @@ func (ix *Index) Query(ctx context.Context, rng soroban.LedgerRange, latest uint
 		}
 
 		p := ix.plan(ctx, cursor, rng.End, q.streaming)
-		stopped, err := q.answer(p)
+		stopped, err := q.serve(p)
 		if err != nil || stopped {
 			return q.stats, err
 		}
@@ -105,8 +105,8 @@ func (q *query) addResult(result soroban.ScanResult) {
 	}
 }
 
-// answer delivers the records of one planned piece.
-func (q *query) answer(p piece) (stopped bool, err error) {
+// serve delivers the records of one planned piece.
+func (q *query) serve(p piece) (stopped bool, err error) {
 	switch {
 	case p.cached:
 		q.stats.CachedLedgers += p.rng.End - p.rng.Start
