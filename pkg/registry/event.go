@@ -81,14 +81,16 @@ func DecodeEvent(topics []string, value string) (Event, error) {
 		return Event{}, fmt.Errorf("decode %s event: got %d topics, want %d", kind, len(topics), eventTopicCount)
 	}
 
-	var second, third, body xdr.ScVal
-	if err := decodeScVal(topics[1], &second); err != nil {
+	d := getDecoder()
+	defer d.release()
+	second, third, body := &d.vals[0], &d.vals[1], &d.vals[2]
+	if err := d.decode(topics[1], second); err != nil {
 		return Event{}, fmt.Errorf("decode %s event: topic 1: %w", kind, err)
 	}
-	if err := decodeScVal(topics[2], &third); err != nil {
+	if err := d.decode(topics[2], third); err != nil {
 		return Event{}, fmt.Errorf("decode %s event: topic 2: %w", kind, err)
 	}
-	if err := decodeScVal(value, &body); err != nil {
+	if err := d.decode(value, body); err != nil {
 		return Event{}, fmt.Errorf("decode %s event: value: %w", kind, err)
 	}
 
@@ -105,11 +107,13 @@ func decodeKind(topic string) (EventKind, error) {
 		return kind, nil
 	}
 
-	var v xdr.ScVal
-	if err := decodeScVal(topic, &v); err != nil {
+	d := getDecoder()
+	defer d.release()
+	v := &d.vals[0]
+	if err := d.decode(topic, v); err != nil {
 		return "", fmt.Errorf("decode event: topic 0: %w", err)
 	}
-	name, err := symbolOf(v)
+	name, err := symbolOf(*v)
 	if err != nil {
 		return "", fmt.Errorf("decode event: topic 0 (event name): %w", err)
 	}
@@ -121,13 +125,13 @@ func decodeKind(topic string) (EventKind, error) {
 	return "", fmt.Errorf("decode event %q: %w", name, ErrUnknownEvent)
 }
 
-func decodeEventVals(kind EventKind, second, third, body xdr.ScVal) (Event, error) {
+func decodeEventVals(kind EventKind, second, third, body *xdr.ScVal) (Event, error) {
 	ev := Event{Kind: kind}
 	var err error
-	if ev.ModelID, err = u64Of(second); err != nil {
+	if ev.ModelID, err = u64Of(*second); err != nil {
 		return Event{}, fmt.Errorf("topic 1 (model_id): %w", err)
 	}
-	data, err := mapOf(body)
+	data, err := mapOf(*body)
 	if err != nil {
 		return Event{}, fmt.Errorf("value: %w", err)
 	}
@@ -135,7 +139,7 @@ func decodeEventVals(kind EventKind, second, third, body xdr.ScVal) (Event, erro
 
 	switch kind {
 	case KindModelRegistered:
-		if ev.Operator, err = addressOf(third); err != nil {
+		if ev.Operator, err = addressOf(*third); err != nil {
 			return Event{}, fmt.Errorf("topic 2 (operator): %w", err)
 		}
 		ev.Name = readField(&r, "name", stringOf)
@@ -143,7 +147,7 @@ func decodeEventVals(kind EventKind, second, third, body xdr.ScVal) (Event, erro
 		ev.Version = readField(&r, "version", stringOf)
 		ev.WeightsHash = readField(&r, "weights_hash", hashOf)
 	case KindInferenceLogged:
-		risk, err := u32Of(third)
+		risk, err := u32Of(*third)
 		if err != nil {
 			return Event{}, fmt.Errorf("topic 2 (risk_level): %w", err)
 		}
@@ -154,7 +158,7 @@ func decodeEventVals(kind EventKind, second, third, body xdr.ScVal) (Event, erro
 		ev.Operator = readField(&r, "operator", addressOf)
 		ev.PayloadHash = readField(&r, "payload_hash", hashOf)
 	case KindBiasFlagged:
-		if ev.Auditor, err = addressOf(third); err != nil {
+		if ev.Auditor, err = addressOf(*third); err != nil {
 			return Event{}, fmt.Errorf("topic 2 (auditor): %w", err)
 		}
 		ev.EventID = readField(&r, "event_id", u64Of)

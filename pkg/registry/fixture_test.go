@@ -17,7 +17,7 @@ const scenarioPath = "../../contracts/testdata/audit-registry/scenario.json"
 
 // scenario is the part of the fixture these tests read.
 type scenario struct {
-	ContractID string          `json:"contract_id"`
+	ContractID string           `json:"contract_id"`
 	Ledgers    []scenarioLedger `json:"ledgers"`
 	Events     []scenarioEvent  `json:"events"`
 	Instance   struct {

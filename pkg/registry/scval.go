@@ -15,24 +15,36 @@ import (
 // hashLen is the length in bytes of every hash the contract stores (BytesN<32>).
 const hashLen = 32
 
-// scValDecoder holds the buffers for one base64 ScVal decode, so the hot path reuses them.
+// scValDecoder holds the buffers of base64 ScVal decodes, so the hot path reuses them.
 type scValDecoder struct {
 	text  []byte
 	raw   []byte
 	bytes *xdr.BytesDecoder
+
+	// vals are the decoded values of the event being decoded. They live here and not on the
+	// caller's stack because DecodeFrom makes them escape, costing an allocation each.
+	vals [eventTopicCount]xdr.ScVal
 }
 
 var decoderPool = sync.Pool{New: func() any {
 	return &scValDecoder{bytes: xdr.NewBytesDecoder()}
 }}
 
-// decodeScVal decodes one base64 XDR ScVal into out. It is what xdr.SafeUnmarshalBase64 does
-// (the whole input must be consumed), but with pooled buffers and the generated DecodeFrom
-// instead of a streaming base64 reader.
-func decodeScVal(s string, out *xdr.ScVal) error {
-	d := decoderPool.Get().(*scValDecoder)
-	defer decoderPool.Put(d)
+func getDecoder() *scValDecoder {
+	return decoderPool.Get().(*scValDecoder)
+}
 
+// release clears the decoded values, so the pool holds no references to them, and returns d
+// to the pool.
+func (d *scValDecoder) release() {
+	d.vals = [eventTopicCount]xdr.ScVal{}
+	decoderPool.Put(d)
+}
+
+// decode decodes one base64 XDR ScVal into out. It checks what xdr.SafeUnmarshalBase64 checks
+// (valid base64, the whole input consumed) but reuses its buffers and calls the generated
+// DecodeFrom instead of reading through a streaming base64 decoder.
+func (d *scValDecoder) decode(s string, out *xdr.ScVal) error {
 	d.text = append(d.text[:0], s...)
 	if n := base64.StdEncoding.DecodedLen(len(s)); cap(d.raw) < n {
 		d.raw = make([]byte, n)
