@@ -261,5 +261,5 @@ try {
 for (const failure of failures) {
   console.error(`failed: ${failure}`);
 }
-console.log(`browser check: ${passes} passed, ${failures.length} failed`);
+console.log(`browser: ${passes} passed, ${failures.length} failed`);
 process.exitCode = failures.length === 0 ? 0 : 1;
