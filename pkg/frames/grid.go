@@ -23,17 +23,17 @@ var niceIntervals = []time.Duration{
 }
 
 // Grid is the bucketing of the time range [From, To] (both ends included) into buckets of
-// width Interval. Bucket starts are multiples of Interval since the Unix epoch, as Grafana
-// aligns steps, so the first bucket may start before From.
+// width Interval. Bucket starts are multiples of Interval since the Unix epoch, so they stay
+// put as a dashboard's time range moves, and the first bucket may start before From.
 type Grid struct {
 	From, To time.Time
 	Interval time.Duration
 }
 
-// NewGrid returns the grid of [from, to] with buckets of the given interval, at least 1 s, and
-// widened to the next of 1s, 2s, 5s, 10s, 15s, 30s, 1m … 1d, 7d, 30d (then doubling) while
-// the range would need more than maxPoints buckets. A maxPoints below 1 means
-// DefaultMaxPoints.
+// NewGrid returns the grid of [from, to] with buckets of the given interval, at least 1 s.
+// While the range would need more than maxPoints buckets, it widens the interval to the next
+// of niceIntervals (1s, 2s, 5s … 1d, 7d, 30d) and past 30d doubles it. A maxPoints below 1
+// means DefaultMaxPoints.
 func NewGrid(from, to time.Time, interval time.Duration, maxPoints int64) Grid {
 	if maxPoints < 1 {
 		maxPoints = DefaultMaxPoints

@@ -67,9 +67,10 @@ type EventRow struct {
 }
 
 // EventsFrame returns one row per event, in the order given, shaped for both the table and
-// the logs visualization: time first, then a logfmt "body" and a "level" for the logs panel,
-// then ledger, tx_hash, event_id, kind, model_id, risk (empty unless inference_logged),
-// actor (operator or auditor) and hash (weights, payload or evidence hash).
+// the logs visualization. The fields are time, body (a logfmt summary), level (info, warning,
+// error or critical, for log colouring), ledger, tx_hash, event_id, kind, model_id, risk
+// (empty unless inference_logged), actor (operator or auditor) and hash (weights, payload or
+// evidence hash).
 func EventsFrame(rows []EventRow) *data.Frame {
 	n := len(rows)
 	times := make([]time.Time, n)

@@ -69,7 +69,7 @@ func TestDecodeEventMalformed(t *testing.T) {
 		want   string
 	}{
 		{"no topics", nil, infValue,
-			"decode event: no topics: a registry event has 3"},
+			"decode event: no topics, want 3 (event name, model_id and one more)"},
 		{"name not base64", replaceTopic(infTopics, 0, "!!!!"), infValue,
 			"decode event: topic 0: invalid base64: illegal base64 data at input byte 0"},
 		{"name truncated", replaceTopic(infTopics, 0, "AAAADwAAABBpbmZl"), infValue,

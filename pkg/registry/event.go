@@ -71,7 +71,7 @@ func mustMarshal(v xdr.ScVal) string {
 // that names no registry event, and a descriptive error for any malformed input.
 func DecodeEvent(topics []string, value string) (Event, error) {
 	if len(topics) == 0 {
-		return Event{}, errors.New("decode event: no topics: a registry event has 3")
+		return Event{}, errors.New("decode event: no topics, want 3 (event name, model_id and one more)")
 	}
 	kind, err := decodeKind(topics[0])
 	if err != nil {

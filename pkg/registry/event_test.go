@@ -2,6 +2,7 @@ package registry
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/stellar/go-stellar-sdk/xdr"
@@ -192,4 +193,29 @@ func withMap(t *testing.T, value string, edit func(xdr.ScMap) xdr.ScMap) string 
 	var v xdr.ScVal
 	require.NoError(t, xdr.SafeUnmarshalBase64(value, &v))
 	return mustMarshal(mapVal(edit(**v.Map)))
+}
+
+func TestDecodeEventConcurrent(t *testing.T) {
+	topics, value, err := EncodeEvent(sampleEvents()[KindInferenceLogged])
+	require.NoError(t, err)
+
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			for range 200 {
+				got, err := DecodeEvent(topics, value)
+				if err == nil && got != sampleEvents()[KindInferenceLogged] {
+					err = fmt.Errorf("decoded %+v", got)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		assert.NoError(t, <-errs)
+	}
 }
