@@ -9,6 +9,10 @@ import (
 // DefaultMaxPoints is the bucket limit NewGrid applies when the request gives none.
 const DefaultMaxPoints = 1000
 
+// MaxPoints is the largest bucket limit NewGrid accepts, so that one query cannot make a
+// counter allocate gigabytes: 100,000 buckets cost 3.2 MB per grouped model.
+const MaxPoints = 100_000
+
 // minInterval is the smallest bucket width. Ledgers close about every 5 s, so finer buckets
 // would only add empty points.
 const minInterval = time.Second
@@ -33,11 +37,12 @@ type Grid struct {
 // NewGrid returns the grid of [from, to] with buckets of the given interval, at least 1 s.
 // While the range would need more than maxPoints buckets, it widens the interval to the next
 // of niceIntervals (1s, 2s, 5s … 1d, 7d, 30d) and past 30d doubles it. A maxPoints below 1
-// means DefaultMaxPoints.
+// means DefaultMaxPoints, and one above MaxPoints means MaxPoints.
 func NewGrid(from, to time.Time, interval time.Duration, maxPoints int64) Grid {
 	if maxPoints < 1 {
 		maxPoints = DefaultMaxPoints
 	}
+	maxPoints = min(maxPoints, MaxPoints)
 	g := Grid{From: from, To: to, Interval: max(interval, minInterval)}
 	for int64(g.Len()) > maxPoints {
 		g.Interval = widen(g.Interval)

@@ -50,6 +50,14 @@ func TestNewGridWidensPastDays(t *testing.T) {
 	assert.Equal(t, 10, g.Len())
 }
 
+func TestNewGridCapsMaxPoints(t *testing.T) {
+	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	g := NewGrid(from, from.Add(7*24*time.Hour), time.Second, 1<<40)
+	assert.Equal(t, 10*time.Second, g.Interval)
+	assert.Equal(t, 60481, g.Len())
+	assert.LessOrEqual(t, g.Len(), MaxPoints)
+}
+
 func TestGridAlignment(t *testing.T) {
 	g := NewGrid(at(0, 7, 0), at(0, 52, 0), 15*time.Second, 100)
 	assert.Equal(t, []time.Time{at(0, 0, 0), at(0, 15, 0), at(0, 30, 0), at(0, 45, 0)}, g.Times())
