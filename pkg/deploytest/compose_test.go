@@ -2,7 +2,6 @@ package deploytest
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +12,8 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/modeltrace/soroban-datasource/pkg/sorobantest"
 )
 
 // repoRoot returns the folder that contains go.mod, walking up from the test's folder.
@@ -228,29 +229,16 @@ func TestComposeSandboxEnvFile(t *testing.T) {
 
 	assert.Equal(t, "sandbox", project.Environment["COMPOSE_PROFILES"])
 	assert.Equal(t, "http://sandbox:8000/rpc", env(t, grafana, "MODELTRACE_RPC_URL"))
-	assert.Equal(t, scenarioContractID(t), env(t, grafana, "MODELTRACE_REGISTRY_CONTRACT_ID"))
+	assert.Equal(t, sorobantest.DefaultContractID, env(t, grafana, "MODELTRACE_REGISTRY_CONTRACT_ID"))
 	assert.Equal(t, "Standalone Network ; February 2017", env(t, grafana, "MODELTRACE_NETWORK_PASSPHRASE"))
 	assert.Equal(t, "http://stellar:8000/rpc", env(t, service(t, loadCompose(t, nil), "grafana"), "MODELTRACE_RPC_URL"))
-}
-
-// scenarioContractID reads the registry contract id of the fixture scenario the sandbox serves.
-func scenarioContractID(t *testing.T) string {
-	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(repoRoot(t), "contracts/testdata/audit-registry/scenario.json"))
-	require.NoError(t, err)
-	var scenario struct {
-		ContractID string `json:"contract_id"`
-	}
-	require.NoError(t, json.Unmarshal(raw, &scenario))
-	require.NotEmpty(t, scenario.ContractID)
-	return scenario.ContractID
 }
 
 func TestComposeSandboxService(t *testing.T) {
 
 	sandbox := service(t, loadCompose(t, nil), "sandbox")
 	assert.Equal(t, []string{"sandbox"}, sandbox.Profiles)
-	assert.Equal(t, "sandbox", sandbox.Command[0])
+	assert.Equal(t, types.ShellCommand{"sandbox", "--listen=0.0.0.0:8000", "--history=6h"}, sandbox.Command)
 	require.NotNil(t, sandbox.HealthCheck)
 	assert.Contains(t, sandbox.HealthCheck.Test[1], `"method":"getHealth"`)
 }
