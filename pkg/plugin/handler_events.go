@@ -1,0 +1,130 @@
+package plugin
+
+import (
+	"context"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/modeltrace/soroban-datasource/pkg/frames"
+	"github.com/modeltrace/soroban-datasource/pkg/registry"
+)
+
+// maxSeriesPoints bounds the buckets of a time series when Grafana sends no MaxDataPoints.
+const maxSeriesPoints = 2000
+
+// grid returns the bucket grid of q's time range and interval.
+func grid(q Query) frames.Grid {
+	maxPoints := q.DataQuery.MaxDataPoints
+	if maxPoints <= 0 {
+		maxPoints = maxSeriesPoints
+	}
+	return frames.NewGrid(q.DataQuery.TimeRange.From, q.DataQuery.TimeRange.To, q.DataQuery.Interval, maxPoints)
+}
+
+// queryRiskSeries counts inferences per interval, one zero-filled series per risk level (and
+// per model when grouped).
+func (d *Datasource) queryRiskSeries(ctx context.Context, q Query) backend.DataResponse {
+	counter := frames.NewRiskCounter(grid(q), q.GroupByModel)
+	if q.GroupByModel {
+		for _, id := range q.ModelIDs {
+			counter.EnsureModel(id)
+		}
+	}
+
+	filters := eventFilters(d.settings.RegistryContractID, []registry.EventKind{registry.KindInferenceLogged}, q)
+	report, err := d.scanEvents(ctx, q, filters, func(ev scannedEvent) {
+		if ev.Kind == registry.KindInferenceLogged && q.accepts(ev.Event) {
+			counter.Add(ev.Time, ev.ModelID, ev.Risk)
+		}
+	})
+	if err != nil {
+		return errorResponse(err)
+	}
+
+	frame := counter.Frame("risk")
+	frame.RefID = q.RefID
+	annotate(frame, report.executed(), report.notices())
+	d.attachChannel(ctx, frame, q)
+	return backend.DataResponse{Frames: data.Frames{frame}}
+}
+
+// queryBiasFlags returns bias flags as a zero-filled count series or as a table.
+func (d *Datasource) queryBiasFlags(ctx context.Context, q Query) backend.DataResponse {
+	filters := eventFilters(d.settings.RegistryContractID, []registry.EventKind{registry.KindBiasFlagged}, q)
+
+	var frame *data.Frame
+	var report scanReport
+	var err error
+	if q.Format == FormatTable {
+		var rows []frames.EventRow
+		report, err = d.scanEvents(ctx, q, filters, func(ev scannedEvent) {
+			if ev.Kind == registry.KindBiasFlagged && q.accepts(ev.Event) {
+				rows = append(rows, eventRow(ev))
+			}
+		})
+		reverse(rows)
+		frame = frames.BiasFlagsTable(rows)
+	} else {
+		series := frames.NewCountSeries(grid(q), q.GroupByModel)
+		for _, id := range q.ModelIDs {
+			series.EnsureModel(id)
+		}
+		report, err = d.scanEvents(ctx, q, filters, func(ev scannedEvent) {
+			if ev.Kind == registry.KindBiasFlagged && q.accepts(ev.Event) {
+				series.Add(ev.Time, ev.ModelID)
+			}
+		})
+		frame = series.Frame("bias_flags")
+	}
+	if err != nil {
+		return errorResponse(err)
+	}
+
+	frame.RefID = q.RefID
+	annotate(frame, report.executed(), report.notices())
+	return backend.DataResponse{Frames: data.Frames{frame}}
+}
+
+// queryEvents lists registry events, newest first, at most q.Limit of them.
+func (d *Datasource) queryEvents(ctx context.Context, q Query) backend.DataResponse {
+	filters := eventFilters(d.settings.RegistryContractID, q.EventKinds, q)
+	newest := newRing[frames.EventRow](q.Limit)
+	report, err := d.scanEvents(ctx, q, filters, func(ev scannedEvent) {
+		if q.wantsKind(ev.Kind) && q.accepts(ev.Event) {
+			newest.push(eventRow(ev))
+		}
+	})
+	if err != nil {
+		return errorResponse(err)
+	}
+
+	rows := newest.newestFirst()
+	frame := frames.EventsFrame(rows)
+	frame.RefID = q.RefID
+	annotate(frame, report.executed(), report.notices())
+	if q.Limit > 0 && newest.dropped > 0 {
+		annotate(frame, frame.Meta.ExecutedQueryString, []data.Notice{{
+			Severity: data.NoticeSeverityInfo,
+			Text:     limitNotice(q.Limit, newest.dropped),
+		}})
+	}
+	d.attachChannel(ctx, frame, q)
+	return backend.DataResponse{Frames: data.Frames{frame}}
+}
+
+func eventRow(ev scannedEvent) frames.EventRow {
+	return frames.EventRow{
+		Time:   ev.Time,
+		Ledger: ev.Ledger,
+		TxHash: ev.TxHash,
+		ID:     ev.ID,
+		Event:  ev.Event,
+	}
+}
+
+func reverse[T any](items []T) {
+	for i, j := 0, len(items)-1; i < j; i, j = i+1, j-1 {
+		items[i], items[j] = items[j], items[i]
+	}
+}

@@ -1,0 +1,114 @@
+package plugin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/modeltrace/soroban-datasource/pkg/registry"
+	"github.com/modeltrace/soroban-datasource/pkg/soroban"
+)
+
+// scannedEvent is a decoded registry event with its place on the chain.
+type scannedEvent struct {
+	registry.Event
+	ID     string
+	Ledger uint32
+	Time   time.Time
+	TxHash string
+}
+
+// scanReport describes what a scan read, for ExecutedQueryString and notices.
+type scanReport struct {
+	window    soroban.Window
+	result    soroban.ScanResult
+	filters   []soroban.Filter
+	matched   int
+	malformed int
+	unknown   int
+}
+
+// scanEvents reads the registry events of q's time range that match filters, decodes them and
+// visits those whose close time lies in the range, in chain order.
+func (d *Datasource) scanEvents(ctx context.Context, q Query, filters []soroban.Filter, visit func(scannedEvent)) (scanReport, error) {
+	from, to := q.DataQuery.TimeRange.From, q.DataQuery.TimeRange.To
+	window, err := d.rpc.LedgerWindow(ctx, from, to)
+	if err != nil {
+		return scanReport{}, fmt.Errorf("map time range %s – %s to ledgers: %w", from.Format(time.RFC3339), to.Format(time.RFC3339), err)
+	}
+
+	report := scanReport{window: window, filters: filters}
+	result, err := d.rpc.ScanEvents(ctx, window.Range, filters, func(ev soroban.Event) error {
+		if ev.ClosedAt.Before(window.From) || ev.ClosedAt.After(to) {
+			return nil
+		}
+		decoded, err := registry.DecodeEvent(ev.Topics, ev.Value)
+		switch {
+		case errors.Is(err, registry.ErrUnknownEvent):
+			report.unknown++
+			return nil
+		case err != nil:
+			report.malformed++
+			return nil
+		}
+		report.matched++
+		visit(scannedEvent{Event: decoded, ID: ev.ID, Ledger: ev.Ledger, Time: ev.ClosedAt, TxHash: ev.TxHash})
+		return nil
+	})
+	report.result = result
+	if errors.Is(err, soroban.ErrTooManyEvents) {
+		return report, downstream(fmt.Errorf("%w: narrow the time range or the model filter, or raise \"Max events per query\" (now %d) in the datasource settings",
+			err, d.settings.MaxEventsPerQuery))
+	}
+	if err != nil {
+		return report, fmt.Errorf("read events of contract %s in ledgers %d–%d: %w",
+			d.settings.RegistryContractID, window.Range.Start, window.Range.End, err)
+	}
+	return report, nil
+}
+
+// executed summarises the scan for Frame.Meta.ExecutedQueryString.
+func (r scanReport) executed() string {
+	return fmt.Sprintf("getEvents ledgers [%d, %d) closed %s – %s, %d filter(s); pages=%d rpcCalls=%d (+%d to map the time range); events=%d matched=%d duplicatesDropped=%d",
+		r.window.Range.Start, r.window.Range.End,
+		r.window.From.UTC().Format(time.RFC3339), r.window.To.UTC().Format(time.RFC3339),
+		len(r.filters), r.result.Pages, r.result.Calls, r.window.Calls,
+		r.result.Events, r.matched, r.result.Duplicates)
+}
+
+// notices lists what a reader of the frame must know: a clamped range or skipped events.
+func (r scanReport) notices() []data.Notice {
+	var notices []data.Notice
+	if r.window.Clamped {
+		notices = append(notices, data.Notice{
+			Severity: data.NoticeSeverityWarning,
+			Text: fmt.Sprintf("The time range starts before the RPC's retention window: data is shown from ledger %d (%s) on. Use an RPC with longer retention for older data.",
+				r.window.OldestLedger, r.window.From.UTC().Format(time.RFC3339)),
+		})
+	}
+	if r.malformed > 0 {
+		notices = append(notices, data.Notice{
+			Severity: data.NoticeSeverityWarning,
+			Text:     fmt.Sprintf("%d event(s) with malformed XDR were skipped and are not counted.", r.malformed),
+		})
+	}
+	if r.unknown > 0 {
+		notices = append(notices, data.Notice{
+			Severity: data.NoticeSeverityInfo,
+			Text:     fmt.Sprintf("%d event(s) with names this datasource does not know were skipped.", r.unknown),
+		})
+	}
+	return notices
+}
+
+// annotate sets the frame meta every handler reports.
+func annotate(frame *data.Frame, executed string, notices []data.Notice) {
+	if frame.Meta == nil {
+		frame.Meta = &data.FrameMeta{}
+	}
+	frame.Meta.ExecutedQueryString = executed
+	frame.Meta.Notices = append(frame.Meta.Notices, notices...)
+}
