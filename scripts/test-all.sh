@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs every test of the project: Go (unit and plugin-binary integration), the Soroban
+# contracts (Rust, native), and the frontend (typecheck, lint, jest, build, browser check).
+# Installs what the tests need first, so it works on a fresh clone.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export PATH="$(go env GOPATH)/bin:$PATH"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "Install test dependencies"
+scripts/setup.sh
+
+step "Go: vet and tests"
+go vet ./...
+go test -count=1 ./...
+
+step "Rust: contract tests"
+(cd contracts && cargo test --locked)
+
+step "Frontend: typecheck, lint, unit tests, build"
+npm run typecheck
+npm run lint
+npm run test:ci
+npm run build
+
+step "Backend build into dist/"
+mage -v build:linux build:linuxARM64
+
+step "Frontend: browser check in Chromium"
+npm run e2e:browser
+
+printf '\nAll test suites passed.\n'
