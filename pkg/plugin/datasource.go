@@ -12,6 +12,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 
+	"github.com/modeltrace/soroban-datasource/pkg/index"
 	"github.com/modeltrace/soroban-datasource/pkg/soroban"
 )
 
@@ -34,6 +35,8 @@ type Datasource struct {
 	settings    Settings
 	settingsErr error
 	rpc         *soroban.Client
+	windows     *windowCache
+	events      *index.Index
 	handlers    map[string]queryHandler
 	streams     *streamRegistry
 }
@@ -51,17 +54,27 @@ func NewDatasource(ctx context.Context, instance backend.DataSourceInstanceSetti
 	if err != nil {
 		return nil, fmt.Errorf("create HTTP client for %s: %w", settings.RPCURL, err)
 	}
-	rpc := soroban.NewClient(settings.RPCURL, httpClient, soroban.Options{MaxEvents: settings.MaxEventsPerQuery})
-	return newDatasource(settings, nil, rpc), nil
+	return NewDatasourceWithHTTPClient(settings, httpClient), nil
 }
 
-// NewDatasourceWithClient creates an instance over an existing RPC client (used by the CLI).
-func NewDatasourceWithClient(settings Settings, rpc *soroban.Client) *Datasource {
-	return newDatasource(settings, nil, rpc)
+// NewDatasourceWithHTTPClient creates an instance that sends RPC requests through httpClient
+// (used by the modeltrace CLI, which runs queries outside Grafana).
+func NewDatasourceWithHTTPClient(settings Settings, httpClient *http.Client) *Datasource {
+	return newDatasource(settings, nil, httpClient)
 }
 
-func newDatasource(settings Settings, settingsErr error, rpc *soroban.Client) *Datasource {
-	d := &Datasource{settings: settings, settingsErr: settingsErr, rpc: rpc}
+// newDatasource builds the handlers; a nil httpClient (invalid settings) leaves the RPC
+// clients unset, and every handler then returns settingsErr first.
+func newDatasource(settings Settings, settingsErr error, httpClient *http.Client) *Datasource {
+	d := &Datasource{settings: settings, settingsErr: settingsErr}
+	if httpClient != nil {
+		d.rpc = soroban.NewClient(settings.RPCURL, httpClient, soroban.Options{MaxEvents: settings.MaxEventsPerQuery})
+		d.windows = newWindowCache(d.rpc)
+		// The index scans whole ledger ranges of the contract and bounds its memory itself,
+		// so its client has no per-scan event cap.
+		indexRPC := soroban.NewClient(settings.RPCURL, httpClient, soroban.Options{})
+		d.events = index.New(indexRPC, settings.RegistryContractID, index.Options{MaxBytes: settings.IndexMaxBytes})
+	}
 	d.handlers = map[string]queryHandler{
 		QueryTypeStats:      d.queryStats,
 		QueryTypeRiskSeries: d.queryRiskSeries,

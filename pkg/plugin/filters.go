@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"github.com/modeltrace/soroban-datasource/pkg/index"
 	"github.com/modeltrace/soroban-datasource/pkg/registry"
 	"github.com/modeltrace/soroban-datasource/pkg/soroban"
 )
@@ -74,6 +75,17 @@ func (q Query) accepts(ev registry.Event) bool {
 		return false
 	}
 	if ev.Kind == registry.KindInferenceLogged && ev.Risk < q.MinRisk {
+		return false
+	}
+	return true
+}
+
+// acceptsRecord applies q's model and risk filters to an index record.
+func (q Query) acceptsRecord(r index.Record) bool {
+	if !q.wantsModel(r.ModelID) {
+		return false
+	}
+	if r.Kind == index.KindInferenceLogged && r.Risk < q.MinRisk {
 		return false
 	}
 	return true

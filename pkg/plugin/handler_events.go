@@ -2,11 +2,13 @@ package plugin
 
 import (
 	"context"
+	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/modeltrace/soroban-datasource/pkg/frames"
+	"github.com/modeltrace/soroban-datasource/pkg/index"
 	"github.com/modeltrace/soroban-datasource/pkg/registry"
 )
 
@@ -32,10 +34,9 @@ func (d *Datasource) queryRiskSeries(ctx context.Context, q Query) backend.DataR
 		}
 	}
 
-	filters := eventFilters(d.settings.RegistryContractID, []registry.EventKind{registry.KindInferenceLogged}, q)
-	report, err := d.scanEvents(ctx, q, filters, func(ev scannedEvent) {
-		if ev.Kind == registry.KindInferenceLogged && q.accepts(ev.Event) {
-			counter.Add(ev.Time, ev.ModelID, ev.Risk)
+	report, err := d.aggregateEvents(ctx, q, func(r index.Record) {
+		if r.Kind == index.KindInferenceLogged && q.acceptsRecord(r) {
+			counter.Add(time.Unix(r.CloseTime, 0), r.ModelID, r.Risk)
 		}
 	})
 	if err != nil {
@@ -70,9 +71,9 @@ func (d *Datasource) queryBiasFlags(ctx context.Context, q Query) backend.DataRe
 		for _, id := range q.ModelIDs {
 			series.EnsureModel(id)
 		}
-		report, err = d.scanEvents(ctx, q, filters, func(ev scannedEvent) {
-			if ev.Kind == registry.KindBiasFlagged && q.accepts(ev.Event) {
-				series.Add(ev.Time, ev.ModelID)
+		report, err = d.aggregateEvents(ctx, q, func(r index.Record) {
+			if r.Kind == index.KindBiasFlagged && q.acceptsRecord(r) {
+				series.Add(time.Unix(r.CloseTime, 0), r.ModelID)
 			}
 		})
 		frame = series.Frame("bias_flags")

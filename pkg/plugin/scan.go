@@ -8,6 +8,7 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
+	"github.com/modeltrace/soroban-datasource/pkg/index"
 	"github.com/modeltrace/soroban-datasource/pkg/registry"
 	"github.com/modeltrace/soroban-datasource/pkg/soroban"
 )
@@ -29,15 +30,16 @@ type scanReport struct {
 	matched   int
 	malformed int
 	unknown   int
+	index     *index.Stats
 }
 
 // scanEvents reads the registry events of q's time range that match filters, decodes them and
 // visits those whose close time lies in the range, in chain order.
 func (d *Datasource) scanEvents(ctx context.Context, q Query, filters []soroban.Filter, visit func(scannedEvent)) (scanReport, error) {
-	from, to := q.DataQuery.TimeRange.From, q.DataQuery.TimeRange.To
-	window, err := d.rpc.LedgerWindow(ctx, from, to)
+	to := q.DataQuery.TimeRange.To
+	window, err := d.window(ctx, q)
 	if err != nil {
-		return scanReport{}, fmt.Errorf("map time range %s – %s to ledgers: %w", from.Format(time.RFC3339), to.Format(time.RFC3339), err)
+		return scanReport{}, err
 	}
 
 	report := scanReport{window: window, filters: filters}
@@ -70,8 +72,57 @@ func (d *Datasource) scanEvents(ctx context.Context, q Query, filters []soroban.
 	return report, nil
 }
 
+// window maps q's time range to ledgers, shared with the other queries of the same refresh.
+func (d *Datasource) window(ctx context.Context, q Query) (soroban.Window, error) {
+	from, to := q.DataQuery.TimeRange.From, q.DataQuery.TimeRange.To
+	window, shared, err := d.windows.get(ctx, from, to)
+	if err != nil {
+		return soroban.Window{}, fmt.Errorf("map time range %s – %s to ledgers: %w", from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339), err)
+	}
+	if shared {
+		window.Calls = 0
+	}
+	return window, nil
+}
+
+// aggregateEvents visits the compact records of q's time range from the shared event index,
+// which scans each ledger range of the contract once for all panels and refreshes.
+func (d *Datasource) aggregateEvents(ctx context.Context, q Query, visit func(index.Record)) (scanReport, error) {
+	window, err := d.window(ctx, q)
+	if err != nil {
+		return scanReport{}, err
+	}
+
+	from, to := window.From.Unix(), q.DataQuery.TimeRange.To.Unix()
+	report := scanReport{window: window}
+	stats, err := d.events.Query(ctx, window.Range, window.LatestLedger, func(r index.Record) bool {
+		if r.CloseTime < from || r.CloseTime > to {
+			return true
+		}
+		report.matched++
+		visit(r)
+		return true
+	})
+	report.index = &stats
+	report.malformed, report.unknown = stats.Malformed, stats.Unknown
+	if stats.Clamped && !report.window.Clamped {
+		report.window.Clamped = true
+		report.window.OldestLedger = stats.OldestLedger
+	}
+	if err != nil {
+		return report, fmt.Errorf("read events of contract %s in ledgers %d–%d: %w",
+			d.settings.RegistryContractID, window.Range.Start, window.Range.End, err)
+	}
+	return report, nil
+}
+
 // executed summarises the scan for Frame.Meta.ExecutedQueryString.
 func (r scanReport) executed() string {
+	if r.index != nil {
+		return fmt.Sprintf("%s; time range closed %s – %s (+%d RPC calls to map it); matched=%d",
+			r.index.String(), r.window.From.UTC().Format(time.RFC3339), r.window.To.UTC().Format(time.RFC3339),
+			r.window.Calls, r.matched)
+	}
 	return fmt.Sprintf("getEvents ledgers [%d, %d) closed %s – %s, %d filter(s); pages=%d rpcCalls=%d (+%d to map the time range); events=%d matched=%d duplicatesDropped=%d",
 		r.window.Range.Start, r.window.Range.End,
 		r.window.From.UTC().Format(time.RFC3339), r.window.To.UTC().Format(time.RFC3339),

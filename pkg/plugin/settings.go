@@ -46,6 +46,7 @@ type Settings struct {
 	Timeout               time.Duration
 	MaxEventsPerQuery     int
 	LivePollInterval      time.Duration
+	IndexMaxBytes         int64
 
 	// authHeaderValue comes only from decrypted secure settings and is never serialised.
 	authHeaderValue string
@@ -62,6 +63,7 @@ type jsonSettings struct {
 	TimeoutSeconds        int    `json:"timeoutSeconds"`
 	MaxEventsPerQuery     int    `json:"maxEventsPerQuery"`
 	LivePollMillis        int    `json:"livePollMs"`
+	IndexMaxMiB           int64  `json:"indexMaxMiB"`
 }
 
 // LoadSettings parses and validates the instance settings. Errors name the field and the fix.
@@ -84,6 +86,7 @@ func LoadSettings(instance backend.DataSourceInstanceSettings) (Settings, error)
 		Timeout:               time.Duration(raw.TimeoutSeconds) * time.Second,
 		MaxEventsPerQuery:     raw.MaxEventsPerQuery,
 		LivePollInterval:      time.Duration(raw.LivePollMillis) * time.Millisecond,
+		IndexMaxBytes:         raw.IndexMaxMiB << 20,
 		authHeaderValue:       instance.DecryptedSecureJSONData["authHeaderValue"],
 	}
 	if s.Timeout <= 0 {

@@ -159,7 +159,7 @@ func TestBinaryRiskSeriesMatchEvents(t *testing.T) {
 		"risk=low": int64(want.Low), "risk=medium": int64(want.Medium),
 		"risk=high": int64(want.High), "risk=critical": int64(want.Critical),
 	}, totals)
-	assert.Contains(t, res.Frames[0].Meta.ExecutedQueryString, "getEvents ledgers [1000, ")
+	assert.Contains(t, res.Frames[0].Meta.ExecutedQueryString, "index ledgers [1000, 1030)")
 }
 
 func TestBinaryRiskSeriesByModel(t *testing.T) {
@@ -319,4 +319,32 @@ func TestBinaryModelsResource(t *testing.T) {
 	}
 	assert.Equal(t, first.Name, options[0].Name)
 	assert.Equal(t, first.Version, options[0].Version)
+}
+
+func TestBinaryDashboardScansOnce(t *testing.T) {
+	inst := shared.instance()
+	inst.Updated = time.Unix(900, 0)
+	queries := make([]backend.DataQuery, 10)
+	for i := range queries {
+		queries[i] = shared.query(fmt.Sprintf("P%d", i), map[string]any{"queryType": "riskSeries", "modelIds": []string{strconv.Itoa(i%6 + 1)}})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	before := shared.rpc.Calls("getEvents")
+	resp, err := shared.plugin.QueryData(ctx, inst, nil, queries...)
+	require.NoError(t, err)
+	for refID, res := range resp.Responses {
+		require.NoError(t, res.Error, refID)
+	}
+	assert.Equal(t, 1, shared.rpc.Calls("getEvents")-before, "ten panels share one scan")
+
+	before = shared.rpc.Calls("getEvents")
+	resp, err = shared.plugin.QueryData(ctx, inst, nil, queries...)
+	require.NoError(t, err)
+	for refID, res := range resp.Responses {
+		require.NoError(t, res.Error, refID)
+		assert.Contains(t, res.Frames[0].Meta.ExecutedQueryString, "30 from cache", refID)
+	}
+	assert.Equal(t, 0, shared.rpc.Calls("getEvents")-before, "closed ledgers are not scanned again")
 }
