@@ -89,37 +89,37 @@ func (d *Datasource) PublishStream(context.Context, *backend.PublishStreamReques
 }
 
 // RunStream polls the RPC about once per ledger close from the event cursor and sends only new
-// events. After an RPC error it waits and resumes from the last cursor, so no event is sent twice
-// or skipped. It returns when ctx ends.
+// events. After an RPC error, also one at the start, it backs off and resumes from the last
+// cursor, so no event is sent twice or skipped. It returns nil when ctx ends.
 func (d *Datasource) RunStream(ctx context.Context, req *backend.RunStreamRequest, sender *backend.StreamSender) error {
 	spec, err := parseStreamPath(req.Path)
 	if err != nil {
 		return err
+	}
+	if d.settingsErr != nil {
+		return fmt.Errorf("datasource settings: %w", d.settingsErr)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer d.streams.add(cancel)()
 
 	logger := log.DefaultLogger.FromContext(ctx)
-	latest, err := d.rpc.LatestLedger(ctx)
-	if err != nil {
-		return fmt.Errorf("start stream %s: %w", req.Path, err)
-	}
-	cursor := protocol.Cursor{Ledger: latest.Sequence + 1}.String()
-	logger.Info("Stream started", "path", req.Path, "contract", d.settings.RegistryContractID, "fromLedger", latest.Sequence+1)
-
+	logger.Info("Stream started", "path", req.Path, "contract", d.settings.RegistryContractID)
 	q := spec.query()
 	filters := eventFilters(d.settings.RegistryContractID, q.EventKinds, q)
-	poller := streamPoller{d: d, spec: spec, q: q, filters: filters, sender: sender, cursor: cursor}
+	poller := streamPoller{d: d, spec: spec, q: q, filters: filters, sender: sender}
 	backoff := d.settings.LivePollInterval
 	for {
-		if err := poller.poll(ctx); err != nil {
-			if ctx.Err() != nil {
-				break
-			}
+		err := poller.poll(ctx)
+		switch {
+		case ctx.Err() != nil:
+			logger.Info("Stream stopped", "path", req.Path, "cursor", poller.cursor)
+			return nil
+		case err != nil:
 			backoff = min(backoff*2, maxStreamBackoff)
-			logger.Warn("Stream poll failed, resuming from the last cursor", "path", req.Path, "cursor", poller.cursor, "retryIn", backoff, "error", err)
-		} else {
+			logger.Warn("Stream poll failed, resuming from the last cursor", "path", req.Path,
+				"cursor", poller.cursor, "retryIn", backoff, "error", err)
+		default:
 			backoff = d.settings.LivePollInterval
 		}
 
@@ -130,8 +130,6 @@ func (d *Datasource) RunStream(ctx context.Context, req *backend.RunStreamReques
 		case <-time.After(backoff):
 		}
 	}
-	logger.Info("Stream stopped", "path", req.Path, "cursor", poller.cursor)
-	return nil
 }
 
 // streamPoller reads new events from the cursor and sends them as one frame per poll.
@@ -145,7 +143,18 @@ type streamPoller struct {
 	lastID  string
 }
 
+// poll sends the events after the cursor. The first poll only places the cursor after the
+// latest ledger, so a stream starts with the events of the next ledger.
 func (p *streamPoller) poll(ctx context.Context) error {
+	if p.cursor == "" {
+		latest, err := p.d.rpc.LatestLedger(ctx)
+		if err != nil {
+			return fmt.Errorf("read the latest ledger: %w", err)
+		}
+		p.cursor = protocol.Cursor{Ledger: latest.Sequence + 1}.String()
+		return nil
+	}
+
 	var events []scannedEvent
 	result, err := p.d.rpc.PollEvents(ctx, p.cursor, p.filters, func(ev soroban.Event) error {
 		if ev.ID <= p.lastID {
