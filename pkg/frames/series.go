@@ -96,22 +96,30 @@ func (c *RiskCounter) Frame(name string) *data.Frame {
 	frame.Meta = wideFrameMeta()
 
 	if !c.grouped {
-		appendRiskFields(frame, nil, c.total)
+		appendRiskFields(frame, 0, c.total)
 		return frame
 	}
 	for _, id := range sortedKeys(c.models) {
-		appendRiskFields(frame, data.Labels{modelLabel: strconv.FormatUint(id, 10)}, c.models[id])
+		appendRiskFields(frame, id, c.models[id])
 	}
 	return frame
 }
 
-func appendRiskFields(frame *data.Frame, labels data.Labels, counts *riskCounts) {
+// appendRiskFields adds the four risk series of one model (modelID 0 when not grouped). Each
+// field's display name is the risk level, after "model N " when grouped, so panel overrides
+// can match a level by name.
+func appendRiskFields(frame *data.Frame, modelID uint64, counts *riskCounts) {
 	for _, risk := range registry.RiskLevels {
-		series := data.Labels{riskLabel: risk.String()}
-		for k, v := range labels {
-			series[k] = v
+		labels := data.Labels{riskLabel: risk.String()}
+		display := risk.String()
+		if modelID != 0 {
+			model := strconv.FormatUint(modelID, 10)
+			labels[modelLabel] = model
+			display = "model " + model + " " + display
 		}
-		frame.Fields = append(frame.Fields, data.NewField(countField, series, counts[risk]))
+		field := data.NewField(countField, labels, counts[risk])
+		field.Config = &data.FieldConfig{DisplayNameFromDS: display}
+		frame.Fields = append(frame.Fields, field)
 	}
 }
 

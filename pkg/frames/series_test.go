@@ -198,12 +198,30 @@ func TestSeriesFrameJSON(t *testing.T) {
 			"meta": {"type": "timeseries-wide", "typeVersion": [0, 1]},
 			"fields": [
 				{"name": "time", "type": "time", "typeInfo": {"frame": "time.Time"}},
-				{"name": "count", "type": "number", "typeInfo": {"frame": "int64"}, "labels": {"risk": "low"}},
-				{"name": "count", "type": "number", "typeInfo": {"frame": "int64"}, "labels": {"risk": "medium"}},
-				{"name": "count", "type": "number", "typeInfo": {"frame": "int64"}, "labels": {"risk": "high"}},
-				{"name": "count", "type": "number", "typeInfo": {"frame": "int64"}, "labels": {"risk": "critical"}}
+				{"name": "count", "type": "number", "typeInfo": {"frame": "int64"}, "labels": {"risk": "low"},
+					"config": {"displayNameFromDS": "low"}},
+				{"name": "count", "type": "number", "typeInfo": {"frame": "int64"}, "labels": {"risk": "medium"},
+					"config": {"displayNameFromDS": "medium"}},
+				{"name": "count", "type": "number", "typeInfo": {"frame": "int64"}, "labels": {"risk": "high"},
+					"config": {"displayNameFromDS": "high"}},
+				{"name": "count", "type": "number", "typeInfo": {"frame": "int64"}, "labels": {"risk": "critical"},
+					"config": {"displayNameFromDS": "critical"}}
 			]
 		},
 		"data": {"values": [[1767261600000, 1767261660000], [0, 0], [0, 0], [0, 1], [0, 0]]}
 	}`, string(raw))
+}
+
+func TestRiskCounterDisplayNames(t *testing.T) {
+	g := NewGrid(at(0, 0, 0), at(0, 1, 0), time.Minute, 100)
+	c := NewRiskCounter(g, true)
+	c.EnsureModel(7)
+
+	frame := c.Frame("risk")
+
+	var names []string
+	for _, field := range frame.Fields[1:] {
+		names = append(names, field.Config.DisplayNameFromDS)
+	}
+	assert.Equal(t, []string{"model 7 low", "model 7 medium", "model 7 high", "model 7 critical"}, names)
 }

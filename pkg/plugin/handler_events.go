@@ -25,29 +25,67 @@ func grid(q Query) frames.Grid {
 }
 
 // queryRiskSeries counts inferences per interval, one zero-filled series per risk level (and
-// per model when grouped).
+// per model when grouped), or one series of all accepted inferences with q.Total.
 func (d *Datasource) queryRiskSeries(ctx context.Context, q Query) backend.DataResponse {
-	counter := frames.NewRiskCounter(grid(q), q.GroupByModel)
-	if q.GroupByModel {
-		for _, id := range q.ModelIDs {
-			counter.EnsureModel(id)
-		}
-	}
-
+	counter := newInferenceCounter(grid(q), q)
 	report, err := d.aggregateEvents(ctx, q, func(r index.Record) {
 		if r.Kind == index.KindInferenceLogged && q.acceptsRecord(r) {
-			counter.Add(time.Unix(r.CloseTime, 0), r.ModelID, r.Risk)
+			counter.add(time.Unix(r.CloseTime, 0), r.ModelID, r.Risk)
 		}
 	})
 	if err != nil {
 		return errorResponse(err)
 	}
 
-	frame := counter.Frame("risk")
+	frame := counter.frame()
 	frame.RefID = q.RefID
 	annotate(frame, report.executed(), report.notices())
 	d.attachChannel(ctx, frame, q)
 	return backend.DataResponse{Frames: data.Frames{frame}}
+}
+
+// inferenceCounter is the riskSeries counter: per risk level, or in one total series.
+type inferenceCounter struct {
+	perRisk *frames.RiskCounter
+	total   *frames.CountSeries
+}
+
+func newInferenceCounter(g frames.Grid, q Query) inferenceCounter {
+	var c inferenceCounter
+	if q.Total {
+		c.total = frames.NewCountSeries(g, q.GroupByModel)
+	} else {
+		c.perRisk = frames.NewRiskCounter(g, q.GroupByModel)
+	}
+	if q.GroupByModel {
+		for _, id := range q.ModelIDs {
+			c.ensureModel(id)
+		}
+	}
+	return c
+}
+
+func (c inferenceCounter) ensureModel(id uint64) {
+	if c.total != nil {
+		c.total.EnsureModel(id)
+	} else {
+		c.perRisk.EnsureModel(id)
+	}
+}
+
+func (c inferenceCounter) add(t time.Time, modelID uint64, risk registry.RiskLevel) {
+	if c.total != nil {
+		c.total.Add(t, modelID)
+	} else {
+		c.perRisk.Add(t, modelID, risk)
+	}
+}
+
+func (c inferenceCounter) frame() *data.Frame {
+	if c.total != nil {
+		return c.total.Frame("risk")
+	}
+	return c.perRisk.Frame("risk")
 }
 
 // queryBiasFlags returns bias flags as a zero-filled count series or as a table.

@@ -35,6 +35,7 @@ type queryModel struct {
 	ModelIDs     []string `json:"modelIds"`
 	MinRisk      string   `json:"minRisk"`
 	GroupByModel bool     `json:"groupByModel"`
+	Total        bool     `json:"total"`
 	Format       string   `json:"format"`
 	EventKinds   []string `json:"eventKinds"`
 	Limit        *int     `json:"limit"`
@@ -48,6 +49,7 @@ type Query struct {
 	ModelIDs     []uint64
 	MinRisk      registry.RiskLevel
 	GroupByModel bool
+	Total        bool // riskSeries: one series of all accepted inferences instead of one per risk level
 	Format       string
 	EventKinds   []registry.EventKind
 	Limit        int
@@ -68,6 +70,7 @@ func ParseQuery(dq backend.DataQuery) (Query, error) {
 		RefID:        dq.RefID,
 		Type:         m.QueryType,
 		GroupByModel: m.GroupByModel,
+		Total:        m.Total,
 		Format:       m.Format,
 		Live:         m.Live,
 		DataQuery:    dq,

@@ -198,6 +198,26 @@ func TestBinaryRiskSeriesFiltered(t *testing.T) {
 	assert.Equal(t, int64(model3.HighRiskCount), totals["risk=high"]+totals["risk=critical"])
 }
 
+func TestBinaryRiskSeriesTotal(t *testing.T) {
+	resp := shared.run(t, nil,
+		shared.query("A", map[string]any{"queryType": "riskSeries", "minRisk": "high", "total": true}),
+		shared.query("B", map[string]any{"queryType": "riskSeries", "total": true, "groupByModel": true}))
+	want := shared.fixture.Expected
+
+	high := resp.Responses["A"]
+	require.NoError(t, high.Error)
+	require.Len(t, high.Frames[0].Fields, 2)
+	assert.Equal(t, map[string]int64{"": int64(want.Stats.HighRiskFlags)}, seriesTotals(t, high.Frames[0]))
+
+	byModel := resp.Responses["B"]
+	require.NoError(t, byModel.Error)
+	wantByModel := map[string]int64{}
+	for _, m := range want.ByModel {
+		wantByModel["model="+strconv.FormatUint(m.ModelID, 10)] = int64(m.InferenceCount)
+	}
+	assert.Equal(t, wantByModel, seriesTotals(t, byModel.Frames[0]))
+}
+
 func TestBinaryFromAlertQuery(t *testing.T) {
 	resp := shared.run(t, map[string]string{"FromAlert": "true"}, shared.query("A", map[string]any{"queryType": "riskSeries", "minRisk": "high"}))
 	res := resp.Responses["A"]
