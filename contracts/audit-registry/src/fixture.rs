@@ -10,7 +10,7 @@ use super::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use soroban_sdk::{
-    testutils::{Events as _, Ledger as _},
+    testutils::{EnvTestConfig, Events as _, Ledger as _},
     xdr::{
         self, ContractDataDurability, LedgerEntry, LedgerEntryData, LedgerKey,
         LedgerKeyContractData, Limits, ScAddress, ScSymbol, ScVal, StringM, WriteXdr,
@@ -257,7 +257,10 @@ struct Run {
 
 impl Run {
     fn new() -> Self {
-        let env = Env::default();
+        // No test snapshot at drop, because scenario.json already records this run.
+        let env = Env::new_with_config(EnvTestConfig {
+            capture_snapshot_at_drop: false,
+        });
         env.ledger().with_mut(|li| {
             li.network_id = sha256(PASSPHRASE);
             li.sequence_number = FIRST_LEDGER;
