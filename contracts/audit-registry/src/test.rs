@@ -8,7 +8,8 @@ use soroban_sdk::{
         MockAuthInvoke,
     },
     xdr::{self, ScMap, ScMapEntry, ScSymbol, ScVal, StringM},
-    Address, BytesN, Env, IntoVal, InvokeError, String, Symbol, TryFromVal, Val, Vec,
+    Address, BytesN, Env, Error as HostError, IntoVal, InvokeError, String, Symbol, TryFromVal,
+    Val, Vec,
 };
 use std::vec;
 
@@ -91,6 +92,33 @@ fn only_event(s: &Setup) -> (std::vec::Vec<ScVal>, ScVal) {
     assert_eq!(event.contract_id, Some(contract_id));
     let xdr::ContractEventBody::V0(body) = &event.body;
     (body.topics.to_vec(), body.data.clone())
+}
+
+/// Calls `fn_name` as a top-level host function and asserts that it failed in the host's
+/// authorization check, with no event and no recorded authorization.
+///
+/// The typed client reports any host error other than a contract error as
+/// `InvokeError::Abort`, and `try_invoke_contract` as `(Context, InvalidAction)`, so only the
+/// host's own result shows the `Auth` error.
+/// `Env::host` is a hidden public method of soroban-sdk 27.0.6.
+fn assert_unauthorized(s: &Setup, fn_name: &str, args: Vec<Val>) {
+    let args: std::vec::Vec<ScVal> = args
+        .iter()
+        .map(|arg| ScVal::try_from_val(&s.env, &arg).unwrap())
+        .collect();
+    let call = xdr::HostFunction::InvokeContract(xdr::InvokeContractArgs {
+        contract_address: xdr::ScAddress::from(&s.contract),
+        function_name: ScSymbol(StringM::try_from(fn_name).unwrap()),
+        args: args.try_into().unwrap(),
+    });
+    let failure = s.env.host().invoke_function(call).unwrap_err();
+
+    // `require_auth` raises this error when no authorization entry matches the address.
+    let unauthorized =
+        HostError::from_type_and_code(xdr::ScErrorType::Auth, xdr::ScErrorCode::InvalidAction);
+    assert_eq!(failure.error, unauthorized, "{fn_name}");
+    assert_eq!(s.env.events().all().events().len(), 0, "{fn_name}");
+    assert_eq!(s.env.auths(), vec![], "{fn_name}");
 }
 
 fn contract_auth(
@@ -188,6 +216,24 @@ fn register_model_requires_operator_signature() {
         .client
         .try_register_model(&operator, &name, &version, &weights, &cid);
     assert_eq!(unsigned, Err(Err(InvokeError::Abort)));
+    assert_unauthorized(&s, "register_model", args.clone());
+
+    // A signature from another account does not authorize the operator's call.
+    let other = Address::generate(&s.env);
+    s.env.mock_auths(&[MockAuth {
+        address: &other,
+        invoke: &MockAuthInvoke {
+            contract: &s.contract,
+            fn_name: "register_model",
+            args: args.clone(),
+            sub_invokes: &[],
+        },
+    }]);
+    let wrong_signer = s
+        .client
+        .try_register_model(&operator, &name, &version, &weights, &cid);
+    assert_eq!(wrong_signer, Err(Err(InvokeError::Abort)));
+    assert_unauthorized(&s, "register_model", args.clone());
     assert_eq!(s.client.get_stats().total_models, 0);
 
     s.env.mock_auths(&[MockAuth {
@@ -373,12 +419,14 @@ fn log_inference_requires_operator_signature() {
         .client
         .try_log_inference(&owner, &model_id, &payload, &RiskLevel::Medium);
     assert_eq!(wrong_signer, Err(Err(InvokeError::Abort)));
+    assert_unauthorized(&s, "log_inference", args.clone());
 
     s.env.mock_auths(&[]);
     let unsigned = s
         .client
         .try_log_inference(&owner, &model_id, &payload, &RiskLevel::Medium);
     assert_eq!(unsigned, Err(Err(InvokeError::Abort)));
+    assert_unauthorized(&s, "log_inference", args.clone());
     assert_eq!(s.client.get_stats().total_events, 0);
 
     s.env.mock_auths(&[MockAuth {
@@ -460,13 +508,32 @@ fn flag_bias_requires_auditor_signature() {
     let s = setup();
     let operator = Address::generate(&s.env);
     let auditor = Address::generate(&s.env);
+    let other = Address::generate(&s.env);
     let model_id = register(&s, &operator);
+    let evidence = hash(&s.env, 0x51);
+    let args: Vec<Val> = (auditor.clone(), model_id, evidence.clone()).into_val(&s.env);
     s.env.mock_auths(&[]);
 
-    let result = s
-        .client
-        .try_flag_bias(&auditor, &model_id, &hash(&s.env, 0x51));
-    assert_eq!(result, Err(Err(InvokeError::Abort)));
+    let unsigned = s.client.try_flag_bias(&auditor, &model_id, &evidence);
+    assert_eq!(unsigned, Err(Err(InvokeError::Abort)));
+    assert_unauthorized(&s, "flag_bias", args.clone());
+
+    // A signature from another account, even the model's operator, does not authorize the
+    // auditor's call.
+    for signer in [&other, &operator] {
+        s.env.mock_auths(&[MockAuth {
+            address: signer,
+            invoke: &MockAuthInvoke {
+                contract: &s.contract,
+                fn_name: "flag_bias",
+                args: args.clone(),
+                sub_invokes: &[],
+            },
+        }]);
+        let wrong_signer = s.client.try_flag_bias(&auditor, &model_id, &evidence);
+        assert_eq!(wrong_signer, Err(Err(InvokeError::Abort)));
+        assert_unauthorized(&s, "flag_bias", args.clone());
+    }
     assert_eq!(s.client.get_model(&model_id).bias_flag_count, 0);
     assert_eq!(s.client.get_stats().bias_flags, 0);
 }
