@@ -559,24 +559,45 @@ fn unknown_model_is_not_found() {
     assert_eq!(s.client.get_stats().total_events, 0);
 }
 
+/// Moves to the next ledger, which closes 5 s after the current one.
+fn next_ledger(s: &Setup) {
+    s.env.ledger().with_mut(|li| {
+        li.sequence_number += 1;
+        li.timestamp += 5;
+    });
+}
+
+/// Returns the name of the only event the last invocation emitted.
+fn only_event_name(s: &Setup) -> ScVal {
+    let (topics, _) = only_event(s);
+    topics[0].clone()
+}
+
 #[test]
 fn counters_after_mixed_run() {
     let s = setup();
     let first_operator = Address::generate(&s.env);
     let second_operator = Address::generate(&s.env);
     let auditor = Address::generate(&s.env);
-    let first = register(&s, &first_operator);
-    let second = register(&s, &second_operator);
     let levels = [
         RiskLevel::Low,
         RiskLevel::Medium,
         RiskLevel::High,
         RiskLevel::Critical,
     ];
+    let mut event_names = std::vec::Vec::new();
 
-    // First model: 3 of each level (12 inferences, 6 high). Second: 2 Low and 1 Critical.
+    // Ledger 500 registers the first model and ledger 501 the second.
+    let first = register(&s, &first_operator);
+    event_names.push(only_event_name(&s));
+    next_ledger(&s);
+    let second = register(&s, &second_operator);
+    event_names.push(only_event_name(&s));
+
+    // First model: one of each level per ledger from 502 to 504 (12 inferences, 6 high).
     let mut expected_id = 0u64;
     for round in 0..3u8 {
+        next_ledger(&s);
         for level in levels {
             expected_id += 1;
             let id = s.client.log_inference(
@@ -586,25 +607,36 @@ fn counters_after_mixed_run() {
                 &level,
             );
             assert_eq!(id, expected_id);
+            event_names.push(only_event_name(&s));
         }
     }
+
+    // Second model: 2 Low and 1 Critical at ledger 505, then one bias flag at 506 and at 507.
+    next_ledger(&s);
     for level in [RiskLevel::Low, RiskLevel::Critical, RiskLevel::Low] {
         expected_id += 1;
         let id = s
             .client
             .log_inference(&second_operator, &second, &hash(&s.env, 0x70), &level);
         assert_eq!(id, expected_id);
+        event_names.push(only_event_name(&s));
     }
-    expected_id += 1;
-    assert_eq!(
-        s.client.flag_bias(&auditor, &second, &hash(&s.env, 0x71)),
-        expected_id
-    );
-    expected_id += 1;
-    assert_eq!(
-        s.client.flag_bias(&auditor, &second, &hash(&s.env, 0x72)),
-        expected_id
-    );
+    for evidence in [0x71, 0x72] {
+        next_ledger(&s);
+        expected_id += 1;
+        let id = s
+            .client
+            .flag_bias(&auditor, &second, &hash(&s.env, evidence));
+        assert_eq!(id, expected_id);
+        event_names.push(only_event_name(&s));
+    }
+    assert_eq!(s.env.ledger().sequence(), 507);
+
+    let count = |name: &str| event_names.iter().filter(|n| **n == sym(name)).count();
+    assert_eq!(event_names.len(), 19);
+    assert_eq!(count("model_registered"), 2);
+    assert_eq!(count("inference_logged"), 15);
+    assert_eq!(count("bias_flagged"), 2);
 
     assert_eq!(
         s.client.get_stats(),
@@ -615,14 +647,22 @@ fn counters_after_mixed_run() {
             bias_flags: 2,
         }
     );
+
     let first_model = s.client.get_model(&first);
     assert_eq!(first_model.inference_count, 12);
     assert_eq!(first_model.high_risk_count, 6);
     assert_eq!(first_model.bias_flag_count, 0);
+    assert_eq!(first_model.registered_ledger, 500);
+    assert_eq!(first_model.registered_at, 1_767_225_600);
+    assert_eq!(first_model.last_event_ledger, 504);
+
     let second_model = s.client.get_model(&second);
     assert_eq!(second_model.inference_count, 3);
     assert_eq!(second_model.high_risk_count, 1);
     assert_eq!(second_model.bias_flag_count, 2);
+    assert_eq!(second_model.registered_ledger, 501);
+    assert_eq!(second_model.registered_at, 1_767_225_605);
+    assert_eq!(second_model.last_event_ledger, 507);
 }
 
 #[test]
