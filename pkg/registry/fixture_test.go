@@ -144,6 +144,28 @@ func TestScenarioEvents(t *testing.T) {
 	}
 }
 
+func TestScenarioEventLedgers(t *testing.T) {
+	s := loadScenario(t)
+	require.NotEmpty(t, s.Ledgers)
+	closeTimes := map[uint32]uint64{}
+	for i, l := range s.Ledgers {
+		closeTimes[l.Sequence] = l.CloseTime
+		if i > 0 {
+			assert.Greater(t, l.Sequence, s.Ledgers[i-1].Sequence, "ledgers[%d] sequence", i)
+			assert.Greater(t, l.CloseTime, s.Ledgers[i-1].CloseTime, "ledgers[%d] close time", i)
+		}
+	}
+
+	previous := s.Events[0].Ledger
+	for i, fe := range s.Events {
+		closeTime, ok := closeTimes[fe.Ledger]
+		require.True(t, ok, "event %d: ledger %d is not in ledgers[]", i, fe.Ledger)
+		assert.Equal(t, closeTime, fe.CloseTime, "event %d: close time of ledger %d", i, fe.Ledger)
+		assert.GreaterOrEqual(t, fe.Ledger, previous, "event %d: ledger decreased", i)
+		previous = fe.Ledger
+	}
+}
+
 // scenarioTotals are the counters recomputed from the scenario's events.
 type scenarioTotals struct {
 	stats    Stats
