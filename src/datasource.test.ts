@@ -1,30 +1,66 @@
-import { DataQueryRequest, DataSourceInstanceSettings, FieldType, ScopedVars, toDataFrame } from '@grafana/data';
+import { DataQueryRequest, DataSourceInstanceSettings, ScopedVars } from '@grafana/data';
 import { TemplateSrv } from '@grafana/runtime';
 import { lastValueFrom } from 'rxjs';
 
-import { DataSource, framesToAnnotations, isCompleteQuery } from './datasource';
+import { DataSource, isCompleteQuery } from './datasource';
 import { ModelTraceOptions, ModelTraceQuery, ModelVariableQuery } from './types';
 import { ModelTraceVariableSupport, modelsToOptions } from './variables';
 
-// Imitates Grafana's TemplateSrv: $model is a multi-value variable with the values 1 and 2.
-const variables: Record<string, string[]> = { model: ['1', '2'], risk: ['high'], limit: ['25'], empty: [''] };
+// Imitates Grafana 12's TemplateSrv: a selected All expands to every option's value, but a custom
+// all value is written as it is, without calling the format function.
+interface FakeVariable {
+  name: string;
+  current: { value: string | string[] };
+  options?: string[];
+  allValue?: string;
+}
+
+const VARIABLES: FakeVariable[] = [
+  { name: 'model', current: { value: ['1', '2'] }, options: ['1', '2', '3'] },
+  { name: 'modelAll', current: { value: ['$__all'] }, options: ['1', '2', '3'] },
+  { name: 'modelCustomAll', current: { value: '$__all' }, options: ['1', '2', '3'], allValue: '.*' },
+  { name: 'risk', current: { value: 'high' } },
+  { name: 'risks', current: { value: ['critical', 'medium', 'high'] } },
+  { name: 'riskAll', current: { value: '$__all' }, options: ['low', 'medium', 'high', 'critical'] },
+  { name: 'riskCustomAll', current: { value: '$__all' }, options: ['low', 'high'], allValue: '*' },
+  { name: 'riskWord', current: { value: 'All' } },
+  { name: 'limit', current: { value: '25' } },
+  { name: 'negative', current: { value: '-5' } },
+  { name: 'typo', current: { value: '10x' } },
+  { name: 'empty', current: { value: '' } },
+];
+
+const REFERENCE = /\$(\w+)|\$\{(\w+)(?::[^}]*)?\}|\[\[(\w+)\]\]/g;
+
+function fakeReplace(text = '', scopedVars: ScopedVars = {}, format?: string | Function): string {
+  return text.replace(REFERENCE, (whole, ...names: Array<string | undefined>) => {
+    const name = names[0] ?? names[1] ?? names[2] ?? '';
+    const variable = VARIABLES.find((candidate) => candidate.name === name);
+    if (!variable) {
+      return whole;
+    }
+    let value: string | string[] = scopedVars[name]?.value ?? variable.current.value;
+    if (value === '$__all' || (Array.isArray(value) && value.includes('$__all'))) {
+      if (variable.allValue !== undefined) {
+        return variable.allValue;
+      }
+      value = variable.options ?? [];
+    }
+    if (typeof format === 'function') {
+      return format(value, { name, type: 'custom', multi: true, includeAll: true });
+    }
+    if (!Array.isArray(value)) {
+      return value;
+    }
+    // Without a format, Grafana writes a multi-value variable as {a,b}.
+    return format === 'csv' ? value.join(',') : `{${value.join(',')}}`;
+  });
+}
 
 function fakeTemplateSrv(): TemplateSrv {
-  const replace = (text?: string, _scopedVars?: ScopedVars, format?: string) =>
-    (text ?? '').replace(/\$(\w+)/g, (whole, name: string) => {
-      const values = variables[name];
-      if (!values) {
-        return whole;
-      }
-      if (format === 'csv') {
-        return values.join(',');
-      }
-      // Without a format, Grafana writes a multi-value variable as {a,b}.
-      return values.length > 1 ? `{${values.join(',')}}` : values[0];
-    });
   return {
-    replace: jest.fn(replace),
-    getVariables: () => [{ name: 'model' }, { name: 'risk' }],
+    replace: jest.fn(fakeReplace),
+    getVariables: () => VARIABLES,
     containsTemplate: jest.fn(),
     updateTimeRange: jest.fn(),
   } as unknown as TemplateSrv;
@@ -46,15 +82,38 @@ function newDataSource(): DataSource {
 
 describe('applyTemplateVariables', () => {
   const ds = newDataSource();
+  const modelIds = (ids: string[], scopedVars: ScopedVars = {}) =>
+    ds.applyTemplateVariables({ refId: 'A', queryType: 'riskSeries', modelIds: ids }, scopedVars).modelIds;
+  const minRisk = (risk: string) => ds.applyTemplateVariables({ refId: 'A', minRisk: risk }, {}).minRisk;
+  const limit = (value: string | number) => ds.applyTemplateVariables({ refId: 'A', limit: value }, {}).limit;
 
   it('expands a multi-value variable into several ids', () => {
-    const query: ModelTraceQuery = { refId: 'A', queryType: 'riskSeries', modelIds: ['$model'] };
-    expect(ds.applyTemplateVariables(query, {}).modelIds).toEqual(['1', '2']);
+    expect(modelIds(['$model'])).toEqual(['1', '2']);
+    expect(modelIds(['${model}'])).toEqual(['1', '2']);
+    expect(modelIds(['[[model]]'])).toEqual(['1', '2']);
+  });
+
+  it('passes a format function for model ids', () => {
+    modelIds(['$model']);
+    const replace = (ds as unknown as { templateSrv: TemplateSrv }).templateSrv.replace as jest.Mock;
+    expect(typeof replace.mock.calls[replace.mock.calls.length - 1][2]).toBe('function');
   });
 
   it('splits comma lists and drops empties and duplicates', () => {
-    const query: ModelTraceQuery = { refId: 'A', modelIds: ['3, 4', '', ' ', '$empty', '4', '$model'] };
-    expect(ds.applyTemplateVariables(query, {}).modelIds).toEqual(['3', '4', '1', '2']);
+    expect(modelIds(['3, 4', '', ' ', '$empty', '4', '$model'])).toEqual(['3', '4', '1', '2']);
+  });
+
+  it('sends no model filter for All', () => {
+    expect(modelIds(['$modelAll'])).toEqual([]);
+    expect(modelIds(['3', '${modelAll}'])).toEqual([]);
+  });
+
+  it('sends no model filter for a custom all value', () => {
+    expect(modelIds(['$modelCustomAll'])).toEqual([]);
+  });
+
+  it('uses the value of a repeated panel', () => {
+    expect(modelIds(['$modelAll'], { modelAll: { text: '3', value: '3' } })).toEqual(['3']);
   });
 
   it('leaves a query without modelIds untouched', () => {
@@ -63,21 +122,42 @@ describe('applyTemplateVariables', () => {
   });
 
   it('interpolates minRisk', () => {
-    const query: ModelTraceQuery = { refId: 'A', minRisk: '$risk' };
-    expect(ds.applyTemplateVariables(query, {}).minRisk).toBe('high');
+    expect(minRisk('$risk')).toBe('high');
+    expect(minRisk('HIGH')).toBe('high');
+  });
+
+  it('picks the lowest of several risk levels', () => {
+    expect(minRisk('$risks')).toBe('medium');
+  });
+
+  it('sends no risk filter for All', () => {
+    expect(minRisk('$riskAll')).toBeUndefined();
+    expect(minRisk('$riskCustomAll')).toBeUndefined();
+    expect(minRisk('$riskWord')).toBeUndefined();
+    expect(minRisk('all')).toBeUndefined();
+    expect(minRisk('$empty')).toBeUndefined();
+  });
+
+  it('passes an unknown risk level on for the backend to reject', () => {
+    expect(minRisk('severe')).toBe('severe');
   });
 
   it('turns a limit variable into a number', () => {
-    const query: ModelTraceQuery = { refId: 'A', queryType: 'events', limit: '$limit' };
-    expect(ds.applyTemplateVariables(query, {}).limit).toBe(25);
+    expect(limit('$limit')).toBe(25);
+    expect(limit('$negative')).toBe(-5);
   });
 
   it('keeps a numeric limit', () => {
-    expect(ds.applyTemplateVariables({ refId: 'A', limit: 10 }, {}).limit).toBe(10);
+    expect(limit(10)).toBe(10);
   });
 
-  it('drops a limit that is not a number', () => {
-    expect(ds.applyTemplateVariables({ refId: 'A', limit: '$unknown' }, {}).limit).toBeUndefined();
+  it('sends a limit that is not a number as text', () => {
+    expect(limit('$typo')).toBe('10x');
+    expect(limit('$unknown')).toBe('$unknown');
+  });
+
+  it('drops an empty limit', () => {
+    expect(limit('$empty')).toBeUndefined();
   });
 });
 
@@ -96,8 +176,8 @@ describe('filterQuery', () => {
     expect(ds.filterQuery({ refId: 'A', queryType: 'nope' as ModelTraceQuery['queryType'] })).toBe(false);
   });
 
-  it('skips events with no event kind selected', () => {
-    expect(isCompleteQuery({ refId: 'A', queryType: 'events', eventKinds: [] })).toBe(false);
+  it('keeps events with an empty kind list, which means every kind', () => {
+    expect(isCompleteQuery({ refId: 'A', queryType: 'events', eventKinds: [] })).toBe(true);
   });
 
   it('skips an empty limit text', () => {
@@ -117,67 +197,7 @@ describe('getDefaultQuery', () => {
   });
 });
 
-describe('annotations', () => {
-  it('maps a bias flag table to one annotation per row', () => {
-    const frame = toDataFrame({
-      fields: [
-        { name: 'time', type: FieldType.time, values: [1_700_000_000_000, 1_700_000_060_000] },
-        { name: 'model_id', type: FieldType.string, values: ['3', '7'] },
-        { name: 'auditor', type: FieldType.string, values: ['GAUDITOR1', 'GAUDITOR2'] },
-        { name: 'evidence_hash', type: FieldType.string, values: ['ab12', 'cd34'] },
-        { name: 'event_id', type: FieldType.number, values: [41, 42] },
-      ],
-    });
-
-    const events = framesToAnnotations([frame]);
-
-    expect(events).toHaveLength(2);
-    expect(events[0].time).toBe(1_700_000_000_000);
-    expect(events[0].title).toBe('Bias flagged on model 3');
-    expect(events[0].text).toBe('Auditor: GAUDITOR1\nEvidence hash: ab12\nEvent id: 41');
-    expect(events[0].tags).toEqual(['bias', 'model:3']);
-    expect(events[1].tags).toEqual(['bias', 'model:7']);
-  });
-
-  it('maps model_registered events', () => {
-    const frame = toDataFrame({
-      fields: [
-        { name: 'time', type: FieldType.time, values: [1_700_000_000_000] },
-        { name: 'kind', type: FieldType.string, values: ['model_registered'] },
-        { name: 'model_id', type: FieldType.string, values: ['1'] },
-        { name: 'name', type: FieldType.string, values: ['fraud-scorer'] },
-        { name: 'version', type: FieldType.string, values: ['1.2.0'] },
-      ],
-    });
-
-    const [event] = framesToAnnotations([frame]);
-
-    expect(event.title).toBe('Model 1 registered: fraud-scorer 1.2.0');
-    expect(event.text).toBe('name: fraud-scorer\nversion: 1.2.0');
-    expect(event.tags).toEqual(['model_registered', 'model:1']);
-  });
-
-  it('tags inference events with their risk', () => {
-    const frame = toDataFrame({
-      fields: [
-        { name: 'time', type: FieldType.time, values: ['2024-01-01T00:00:00Z'] },
-        { name: 'kind', type: FieldType.string, values: ['inference_logged'] },
-        { name: 'model_id', type: FieldType.string, values: ['2'] },
-        { name: 'risk', type: FieldType.string, values: ['critical'] },
-      ],
-    });
-
-    const [event] = framesToAnnotations([frame]);
-
-    expect(event.time).toBe(Date.parse('2024-01-01T00:00:00Z'));
-    expect(event.tags).toEqual(['inference_logged', 'model:2', 'risk:critical']);
-  });
-
-  it('skips frames without a time field', () => {
-    const frame = toDataFrame({ fields: [{ name: 'total_models', type: FieldType.number, values: [3] }] });
-    expect(framesToAnnotations([frame])).toEqual([]);
-  });
-
+describe('annotation queries', () => {
   it('forces the table format for bias flag annotations', () => {
     const ds = newDataSource();
     const prepared = ds.annotations!.prepareAnnotation!({

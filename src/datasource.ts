@@ -1,22 +1,13 @@
-import {
-  AnnotationEvent,
-  AnnotationQuery,
-  CoreApp,
-  DataFrame,
-  DataSourceInstanceSettings,
-  Field,
-  ScopedVars,
-} from '@grafana/data';
+import { CoreApp, DataSourceInstanceSettings, ScopedVars } from '@grafana/data';
 import { DataSourceWithBackend, getTemplateSrv, TemplateSrv } from '@grafana/runtime';
 import { of } from 'rxjs';
 
+import { DEFAULT_ANNOTATION_QUERY, framesToAnnotations, prepareAnnotation } from './annotations';
+import { interpolateField } from './templating';
 import { ModelTraceVariableSupport } from './variables';
-import { DEFAULT_QUERY, ModelOption, ModelTraceOptions, ModelTraceQuery, QueryType } from './types';
+import { DEFAULT_QUERY, ModelOption, ModelTraceOptions, ModelTraceQuery, QueryType, RISK_LEVELS } from './types';
 
 const QUERY_TYPES: QueryType[] = ['stats', 'riskSeries', 'biasFlags', 'models', 'events'];
-
-/** Annotation queries start as a bias flag table, one annotation per flag. */
-const DEFAULT_ANNOTATION_QUERY: Partial<ModelTraceQuery> = { queryType: 'biasFlags', format: 'table' };
 
 /** Reads ModelTrace contracts through the plugin backend. */
 export class DataSource extends DataSourceWithBackend<ModelTraceQuery, ModelTraceOptions> {
@@ -51,7 +42,7 @@ export class DataSource extends DataSourceWithBackend<ModelTraceQuery, ModelTrac
       interpolated.modelIds = this.interpolateModelIds(query.modelIds, scopedVars);
     }
     if (query.minRisk !== undefined) {
-      interpolated.minRisk = this.templateSrv.replace(query.minRisk, scopedVars).trim().toLowerCase();
+      interpolated.minRisk = this.interpolateMinRisk(query.minRisk, scopedVars);
     }
     if (query.limit !== undefined) {
       interpolated.limit = this.interpolateLimit(query.limit, scopedVars);
@@ -76,12 +67,16 @@ export class DataSource extends DataSourceWithBackend<ModelTraceQuery, ModelTrac
     return this.templateSrv.getVariables().map((variable) => `$${variable.name}`);
   }
 
-  // A multi-value variable in csv format expands to "1,2,3", and a literal entry may also be a comma list.
+  // A multi-value variable expands to "1,2,3", and a literal entry may also be a comma list.
+  // All models means no model filter, which the backend reads from an empty list.
   private interpolateModelIds(modelIds: string[], scopedVars: ScopedVars): string[] {
     const ids: string[] = [];
     for (const entry of modelIds) {
-      const expanded = this.templateSrv.replace(entry, scopedVars, 'csv');
-      for (const part of expanded.split(',')) {
+      const { text, all } = interpolateField(this.templateSrv, entry, scopedVars, (values) => values.join(','));
+      if (all) {
+        return [];
+      }
+      for (const part of text.split(',')) {
         const id = part.trim();
         if (id !== '' && !ids.includes(id)) {
           ids.push(id);
@@ -91,15 +86,25 @@ export class DataSource extends DataSourceWithBackend<ModelTraceQuery, ModelTrac
     return ids;
   }
 
-  // The backend reads limit as an integer, so a variable's text is converted here.
-  // An empty or non-numeric result is dropped, which means "no limit".
-  private interpolateLimit(limit: number | string, scopedVars: ScopedVars): number | undefined {
+  // All, "all" and an empty value mean no risk filter, which the backend reads from an unset minRisk.
+  private interpolateMinRisk(minRisk: string, scopedVars: ScopedVars): string | undefined {
+    const { text, all } = interpolateField(this.templateSrv, minRisk, scopedVars, lowestRisk);
+    const level = text.trim().toLowerCase();
+    return all || level === '' || level === 'all' ? undefined : level;
+  }
+
+  // The backend reads limit as an integer, so a variable's text is converted here. An empty
+  // result means no limit. Other text is sent unchanged, so the backend rejects the query with
+  // an error instead of running it without the limit.
+  private interpolateLimit(limit: number | string, scopedVars: ScopedVars): number | string | undefined {
     if (typeof limit === 'number') {
       return limit;
     }
     const text = this.templateSrv.replace(limit, scopedVars).trim();
-    const value = Number(text);
-    return text !== '' && Number.isInteger(value) ? value : undefined;
+    if (text === '') {
+      return undefined;
+    }
+    return /^-?\d+$/.test(text) ? Number(text) : text;
   }
 }
 
@@ -112,115 +117,16 @@ export function isCompleteQuery(query: ModelTraceQuery): boolean {
   if (typeof query.limit === 'string' && query.limit.trim() === '') {
     return false;
   }
-  if (queryType === 'events' && query.eventKinds !== undefined && query.eventKinds.length === 0) {
-    return false;
-  }
   return true;
 }
 
-function prepareAnnotation(annotation: AnnotationQuery<ModelTraceQuery>): AnnotationQuery<ModelTraceQuery> {
-  const target: ModelTraceQuery = { refId: 'Anno', ...DEFAULT_ANNOTATION_QUERY, ...annotation.target };
-  if (target.queryType === 'biasFlags') {
-    // Only the table form has one row per flag, because the time series form counts flags per interval.
-    target.format = 'table';
+// Picks the lowest risk level among a multi-value variable's values, because minRisk keeps that
+// level and every higher one. "all" wins over any level, and values that are no level are passed
+// on for the backend to reject.
+function lowestRisk(values: string[]): string {
+  const levels = values.map((value) => value.trim().toLowerCase());
+  if (levels.includes('all')) {
+    return 'all';
   }
-  return { ...annotation, target };
-}
-
-/** Turns bias flag tables and event tables into annotations, one per row. */
-export function framesToAnnotations(frames: DataFrame[]): AnnotationEvent[] {
-  const events: AnnotationEvent[] = [];
-  for (const frame of frames) {
-    const time = findField(frame, 'time');
-    if (!time) {
-      continue;
-    }
-    const isEventTable = findField(frame, 'kind') !== undefined;
-    for (let row = 0; row < frame.length; row++) {
-      const value = (name: string) => fieldText(findField(frame, name), row);
-      const at = toMillis(time.values[row]);
-      if (at === undefined) {
-        continue;
-      }
-      events.push(isEventTable ? eventAnnotation(at, value) : biasFlagAnnotation(at, value));
-    }
-  }
-  return events;
-}
-
-type RowValue = (fieldName: string) => string;
-
-function biasFlagAnnotation(time: number, value: RowValue): AnnotationEvent {
-  const modelId = value('model_id');
-  const lines = [
-    `Auditor: ${value('auditor') || 'unknown'}`,
-    `Evidence hash: ${value('evidence_hash') || 'unknown'}`,
-    `Event id: ${value('event_id') || 'unknown'}`,
-  ];
-  return {
-    time,
-    title: `Bias flagged on model ${modelId || 'unknown'}`,
-    text: lines.join('\n'),
-    tags: ['bias', ...(modelId ? [`model:${modelId}`] : [])],
-  };
-}
-
-function eventAnnotation(time: number, value: RowValue): AnnotationEvent {
-  const kind = value('kind');
-  const modelId = value('model_id');
-  const modelTag = modelId ? [`model:${modelId}`] : [];
-  const details = ['name', 'version', 'operator', 'auditor', 'risk', 'event_id', 'tx_hash']
-    .filter((name) => value(name) !== '')
-    .map((name) => `${name}: ${value(name)}`);
-
-  switch (kind) {
-    case 'model_registered': {
-      const label = [value('name'), value('version')].filter(Boolean).join(' ');
-      return {
-        time,
-        title: `Model ${modelId} registered${label ? `: ${label}` : ''}`,
-        text: details.join('\n'),
-        tags: ['model_registered', ...modelTag],
-      };
-    }
-    case 'bias_flagged':
-      return {
-        time,
-        title: `Bias flagged on model ${modelId}`,
-        text: details.join('\n'),
-        tags: ['bias', ...modelTag],
-      };
-    default: {
-      const risk = value('risk');
-      return {
-        time,
-        title: `${kind || 'event'} on model ${modelId}`,
-        text: details.join('\n'),
-        tags: [kind || 'event', ...modelTag, ...(risk ? [`risk:${risk}`] : [])],
-      };
-    }
-  }
-}
-
-function findField(frame: DataFrame, name: string): Field | undefined {
-  return frame.fields.find((field) => field.name === name);
-}
-
-function fieldText(field: Field | undefined, row: number): string {
-  const value = field?.values[row];
-  return value === undefined || value === null ? '' : String(value);
-}
-
-function toMillis(value: unknown): number | undefined {
-  if (typeof value === 'number') {
-    return value;
-  }
-  if (typeof value === 'string' && value !== '') {
-    const parsed = Date.parse(value);
-    return Number.isNaN(parsed) ? undefined : parsed;
-  }
-  if (value instanceof Date) {
-    return value.getTime();
-  }
-  return undefined;
+  return RISK_LEVELS.find((level) => levels.includes(level)) ?? levels.join(',');
 }

@@ -7,6 +7,12 @@ export type QueryType = 'stats' | 'riskSeries' | 'biasFlags' | 'models' | 'event
 /** Lowest risk level a query keeps, so "high" keeps High and Critical. */
 export type RiskLevel = 'low' | 'medium' | 'high' | 'critical';
 
+/** Risk levels from lowest to highest, as the registry contract orders them. */
+export const RISK_LEVELS: RiskLevel[] = ['low', 'medium', 'high', 'critical'];
+
+/** Largest row limit the backend accepts (maxQueryLimit in pkg/plugin/query.go). */
+export const MAX_QUERY_LIMIT = 100_000;
+
 /** Registry contract event names. */
 export type EventKind = 'model_registered' | 'inference_logged' | 'bias_flagged';
 
@@ -21,7 +27,10 @@ export interface ModelTraceQuery extends DataQuery {
   /** A RiskLevel, or a template variable that expands to one. */
   minRisk?: RiskLevel | string;
   groupByModel?: boolean;
+  /** riskSeries: one series counting every inference at or above minRisk, instead of one per level. */
+  total?: boolean;
   format?: BiasFlagsFormat;
+  /** Empty or unset means every kind. */
   eventKinds?: EventKind[];
   /**
    * Newest rows first, at most this many. Unset means no limit. A string is a template
@@ -60,6 +69,10 @@ export interface ModelTraceOptions extends DataSourceJsonData {
   authHeaderName?: string;
   timeoutSeconds?: number;
   maxEventsPerQuery?: number;
+  /** How often Live streams poll the RPC for new events, in milliseconds. */
+  livePollMs?: number;
+  /** Memory cap of the backend's event index, in MiB. */
+  indexMaxMiB?: number;
 }
 
 /** Settings stored encrypted in secureJsonData. Grafana never sends them back to the browser. */
