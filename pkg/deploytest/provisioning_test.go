@@ -121,9 +121,10 @@ func checkAlertRule(t *testing.T, rule AlertRule) {
 		assert.Equal(t, data.RefID, data.Model["refId"], "query %s model refId", data.RefID)
 		if data.DatasourceUID == ExpressionUID {
 			expressionType, _ := data.Model["type"].(string)
-			assert.Contains(t, []string{"reduce", "math", "threshold", "sql", "resample"}, expressionType)
-			if input, ok := data.Model["expression"].(string); ok && expressionType != "sql" && expressionType != "math" {
-				assert.Truef(t, refIDs[input], "expression %s reads unknown refId %s", data.RefID, input)
+			assert.Contains(t, []string{"reduce", "math", "threshold", "resample"}, expressionType)
+			input, _ := data.Model["expression"].(string)
+			for _, name := range expressionInputs(t, expressionType, input) {
+				assert.Truef(t, refIDs[name], "expression %s reads unknown refId %s", data.RefID, name)
 			}
 			continue
 		}
@@ -134,6 +135,24 @@ func checkAlertRule(t *testing.T, rule AlertRule) {
 		assert.Empty(t, CheckQueryFields(fields), "query %s", data.RefID)
 		assert.Equal(t, data.QueryType, fields["queryType"], "query %s queryType", data.RefID)
 	}
+}
+
+// expressionInputs returns the refIds an expression reads: the $ variables of a math
+// expression, or the one refId named by the other types.
+func expressionInputs(t *testing.T, expressionType, expression string) []string {
+	t.Helper()
+	if expressionType != "math" {
+		return []string{expression}
+	}
+	tokens, err := tokenizeMath(expression)
+	require.NoError(t, err)
+	var names []string
+	for _, token := range tokens {
+		if strings.HasPrefix(token, "$") {
+			names = append(names, token[1:])
+		}
+	}
+	return names
 }
 
 func TestAlertQueriesLoaded(t *testing.T) {
@@ -150,18 +169,31 @@ func TestAlertQueriesLoaded(t *testing.T) {
 	}
 	assert.Equal(t, []summary{
 		{"modeltrace-high-risk-share", "A", DatasourceUID, "riskSeries", 300},
-		{"modeltrace-high-risk-share", "B", ExpressionUID, "", 0},
+		{"modeltrace-high-risk-share", "B", DatasourceUID, "riskSeries", 300},
 		{"modeltrace-high-risk-share", "C", ExpressionUID, "", 0},
 		{"modeltrace-high-risk-share", "D", ExpressionUID, "", 0},
+		{"modeltrace-high-risk-share", "E", ExpressionUID, "", 0},
+		{"modeltrace-high-risk-share", "F", ExpressionUID, "", 0},
 		{"modeltrace-bias-flag", "A", DatasourceUID, "biasFlags", 900},
 		{"modeltrace-bias-flag", "B", ExpressionUID, "", 0},
 		{"modeltrace-bias-flag", "C", ExpressionUID, "", 0},
 	}, got)
 
-	var model map[string]any
-	require.NoError(t, json.Unmarshal(queries[4].Model, &model))
-	assert.Equal(t, "timeseries", model["format"])
-	assert.True(t, queries[1].IsExpression())
+	models := make([]map[string]any, len(queries))
+	for i, query := range queries {
+		require.NoError(t, json.Unmarshal(query.Model, &models[i]))
+	}
+	assert.Equal(t, map[string]any{
+		"refId": "A", "queryType": "riskSeries", "minRisk": "high", "total": true,
+		"intervalMs": 60000.0, "maxDataPoints": 43200.0,
+	}, models[0])
+	assert.Equal(t, map[string]any{
+		"refId": "B", "queryType": "riskSeries", "total": true,
+		"intervalMs": 60000.0, "maxDataPoints": 43200.0,
+	}, models[1])
+	assert.Equal(t, "($D >= 20) * $C * 100 / ($D + ($D == 0))", models[4]["expression"])
+	assert.Equal(t, "timeseries", models[6]["format"])
+	assert.True(t, queries[2].IsExpression())
 	assert.False(t, queries[0].IsExpression())
 }
 
@@ -190,10 +222,6 @@ func TestAlertThresholds(t *testing.T) {
 			thresholds[query.RuleUID] = evaluator.Type + " " + strings.TrimSpace(strings.Trim(jsonText(t, evaluator.Params), "[]"))
 		case "reduce":
 			assert.Equal(t, "sum", model.Reducer, "%s %s", query.RuleUID, query.RefID)
-			assert.Equal(t, "A", model.Expression, "%s %s", query.RuleUID, query.RefID)
-		case "sql":
-			assert.Contains(t, model.Expression, "'high', 'critical'")
-			assert.Contains(t, model.Expression, "FROM B")
 		}
 	}
 	assert.Equal(t, map[string]string{

@@ -12,7 +12,7 @@ var QueryTypes = []string{"stats", "riskSeries", "biasFlags", "models", "events"
 // queryTypeFields maps each query type to the query JSON fields it reads.
 var queryTypeFields = map[string][]string{
 	"stats":      {},
-	"riskSeries": {"modelIds", "minRisk", "groupByModel", "live"},
+	"riskSeries": {"modelIds", "minRisk", "groupByModel", "total", "live"},
 	"biasFlags":  {"modelIds", "groupByModel", "format"},
 	"models":     {"limit"},
 	"events":     {"modelIds", "minRisk", "eventKinds", "limit", "live"},
@@ -64,7 +64,7 @@ func checkFieldValue(name string, value any) error {
 		return checkEnumList(name, value, eventKinds)
 	case "modelIds":
 		return checkEnumList(name, value, nil)
-	case "groupByModel", "live":
+	case "groupByModel", "total", "live":
 		if _, ok := value.(bool); !ok {
 			return fmt.Errorf("field %q is %v: use true or false", name, value)
 		}
