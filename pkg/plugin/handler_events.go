@@ -10,6 +10,7 @@ import (
 	"github.com/modeltrace/soroban-datasource/pkg/frames"
 	"github.com/modeltrace/soroban-datasource/pkg/index"
 	"github.com/modeltrace/soroban-datasource/pkg/registry"
+	"github.com/modeltrace/soroban-datasource/pkg/soroban"
 )
 
 // maxSeriesPoints bounds the buckets of a time series when Grafana sends no MaxDataPoints.
@@ -27,8 +28,14 @@ func grid(q Query) frames.Grid {
 // queryRiskSeries counts inferences per interval, one zero-filled series per risk level (and
 // per model when grouped), or one series of all accepted inferences with q.Total.
 func (d *Datasource) queryRiskSeries(ctx context.Context, q Query) backend.DataResponse {
-	counter := newInferenceCounter(grid(q), q)
-	report, err := d.aggregateEvents(ctx, q, func(r index.Record) {
+	window, err := d.liveWindow(ctx, &q)
+	if err != nil {
+		return errorResponse(err)
+	}
+	stream, g, liveNotices := liveRisk(q, grid(q), window)
+
+	counter := newInferenceCounter(g, q)
+	report, err := d.aggregateEvents(ctx, q, window, func(r index.Record) {
 		if r.Kind == index.KindInferenceLogged && q.acceptsRecord(r) {
 			counter.add(time.Unix(r.CloseTime, 0), r.ModelID, r.Risk)
 		}
@@ -39,8 +46,8 @@ func (d *Datasource) queryRiskSeries(ctx context.Context, q Query) backend.DataR
 
 	frame := counter.frame()
 	frame.RefID = q.RefID
-	annotate(frame, report.executed(), report.notices())
-	d.attachChannel(ctx, frame, q)
+	annotate(frame, report.executed(), append(report.notices(), liveNotices...))
+	attachChannel(ctx, frame, stream)
 	return backend.DataResponse{Frames: data.Frames{frame}}
 }
 
@@ -109,7 +116,11 @@ func (d *Datasource) queryBiasFlags(ctx context.Context, q Query) backend.DataRe
 		for _, id := range q.ModelIDs {
 			series.EnsureModel(id)
 		}
-		report, err = d.aggregateEvents(ctx, q, func(r index.Record) {
+		var window soroban.Window
+		if window, err = d.window(ctx, q); err != nil {
+			return errorResponse(err)
+		}
+		report, err = d.aggregateEvents(ctx, q, window, func(r index.Record) {
 			if r.Kind == index.KindBiasFlagged && q.acceptsRecord(r) {
 				series.Add(time.Unix(r.CloseTime, 0), r.ModelID)
 			}
@@ -127,6 +138,9 @@ func (d *Datasource) queryBiasFlags(ctx context.Context, q Query) backend.DataRe
 
 // queryEvents lists registry events, newest first, at most q.Limit of them.
 func (d *Datasource) queryEvents(ctx context.Context, q Query) backend.DataResponse {
+	if _, err := d.liveWindow(ctx, &q); err != nil {
+		return errorResponse(err)
+	}
 	filters := eventFilters(d.settings.RegistryContractID, q.EventKinds, q)
 	newest := newRing[frames.EventRow](q.Limit)
 	report, err := d.scanEvents(ctx, q, filters, func(ev scannedEvent) {
@@ -141,14 +155,13 @@ func (d *Datasource) queryEvents(ctx context.Context, q Query) backend.DataRespo
 	rows := newest.newestFirst()
 	frame := frames.EventsFrame(rows)
 	frame.RefID = q.RefID
-	annotate(frame, report.executed(), report.notices())
+	notices := report.notices()
 	if q.Limit > 0 && newest.dropped > 0 {
-		annotate(frame, frame.Meta.ExecutedQueryString, []data.Notice{{
-			Severity: data.NoticeSeverityInfo,
-			Text:     limitNotice(q.Limit, newest.dropped),
-		}})
+		notices = append(notices, data.Notice{Severity: data.NoticeSeverityInfo, Text: limitNotice(q.Limit, newest.dropped)})
 	}
-	d.attachChannel(ctx, frame, q)
+	stream, liveNotices := liveEvents(q, report.window)
+	annotate(frame, report.executed(), append(notices, liveNotices...))
+	attachChannel(ctx, frame, stream)
 	return backend.DataResponse{Frames: data.Frames{frame}}
 }
 

@@ -85,14 +85,10 @@ func (d *Datasource) window(ctx context.Context, q Query) (soroban.Window, error
 	return window, nil
 }
 
-// aggregateEvents visits the compact records of q's time range from the shared event index,
-// which scans each ledger range of the contract once for all panels and refreshes.
-func (d *Datasource) aggregateEvents(ctx context.Context, q Query, visit func(index.Record)) (scanReport, error) {
-	window, err := d.window(ctx, q)
-	if err != nil {
-		return scanReport{}, err
-	}
-
+// aggregateEvents visits the compact records of q's time range, mapped to window, from the
+// shared event index, which scans each ledger range of the contract once for all panels and
+// refreshes.
+func (d *Datasource) aggregateEvents(ctx context.Context, q Query, window soroban.Window, visit func(index.Record)) (scanReport, error) {
 	from, to := window.From.Unix(), q.DataQuery.TimeRange.To.Unix()
 	report := scanReport{window: window}
 	stats, err := d.events.Query(ctx, window.Range, window.LatestLedger, func(r index.Record) bool {

@@ -3,6 +3,8 @@ package plugin
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -21,9 +23,11 @@ import (
 
 // streamEnv is a datasource polling a test RPC server whose chain a generator extends.
 type streamEnv struct {
-	ds     *Datasource
-	server *sorobantest.Server
-	gen    *sorobantest.Generator
+	ds         *Datasource
+	server     *sorobantest.Server
+	gen        *sorobantest.Generator
+	history    []sorobantest.StoredEvent // every event added so far, in chain order
+	closeTimes map[uint32]time.Time
 }
 
 func newStreamEnv(t *testing.T) *streamEnv {
@@ -33,7 +37,7 @@ func newStreamEnv(t *testing.T) *streamEnv {
 	})
 	require.NoError(t, err)
 	server := sorobantest.NewServer(sorobantest.Config{})
-	env := &streamEnv{server: server, gen: gen}
+	env := &streamEnv{server: server, gen: gen, closeTimes: map[uint32]time.Time{}}
 	env.addLedgers(t, 5)
 
 	httpServer := httptest.NewServer(server)
@@ -47,7 +51,7 @@ func newStreamEnv(t *testing.T) *streamEnv {
 		MaxEventsPerQuery:  defaultMaxEventsPerQuery,
 		LivePollInterval:   10 * time.Millisecond,
 	}
-	env.ds = NewDatasourceWithHTTPClient(settings, nil)
+	env.ds = NewDatasourceWithHTTPClient(settings, &http.Client{Timeout: settings.Timeout})
 	env.ds.rpc = soroban.NewClient(httpServer.URL, nil, soroban.Options{RetryBaseDelay: time.Millisecond})
 	t.Cleanup(env.ds.Dispose)
 	return env
@@ -62,9 +66,13 @@ func (e *streamEnv) addLedgers(t *testing.T, n int) []sorobantest.StoredEvent {
 		require.NoError(t, err)
 		require.NoError(t, e.server.AddBlock(block))
 		events = append(events, block.Events...)
+		e.closeTimes[block.Sequence] = block.CloseTime
 	}
+	e.history = append(e.history, events...)
 	return events
 }
+
+func (e *streamEnv) allEvents() []sorobantest.StoredEvent { return e.history }
 
 // streamRecorder collects the frames a stream sends.
 type streamRecorder struct {
@@ -111,13 +119,14 @@ func (e *streamEnv) runStream(t *testing.T, path string) (*streamRecorder, conte
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	done := make(chan error, 1)
-	calls := e.server.Calls(protocol.GetLatestLedgerMethodName)
+	calls := e.server.Calls(protocol.GetEventsMethodName)
 	go func() {
 		done <- e.ds.RunStream(ctx, &backend.RunStreamRequest{Path: path}, backend.NewStreamSender(recorder))
 	}()
+	// The first getEvents call comes after the stream has placed its cursor.
 	require.Eventually(t, func() bool {
-		return e.server.Calls(protocol.GetLatestLedgerMethodName) > calls
-	}, 5*time.Second, time.Millisecond, "stream never read the latest ledger")
+		return e.server.Calls(protocol.GetEventsMethodName) > calls
+	}, 5*time.Second, time.Millisecond, "stream never polled for events")
 	return recorder, cancel, done
 }
 
@@ -213,42 +222,56 @@ func TestStreamFiltersModelAndRisk(t *testing.T) {
 	assert.Equal(t, want, recorder.eventIDs(t), "events after ledger %d", last.Ledger)
 }
 
-func TestStreamRiskCountsPerLedger(t *testing.T) {
-	env := newStreamEnv(t)
-	recorder, cancel, done := env.runStream(t, "risk")
-
-	added := env.addLedgers(t, 4)
-	wantTotals := map[string]int64{}
-	wantInferences := 0
-	for _, ev := range added {
-		decoded, err := registry.DecodeEvent(ev.Topics, ev.Value)
-		require.NoError(t, err)
-		if decoded.Kind == registry.KindInferenceLogged {
-			wantTotals[decoded.Risk.String()]++
-			wantInferences++
-		}
-	}
-	sum := func() (map[string]int64, int) {
-		totals := map[string]int64{}
-		count := 0
-		for _, frame := range recorder.sent() {
+// riskTotals sums the risk stream's frames per bucket start and risk level.
+func (r *streamRecorder) riskTotals(t *testing.T) map[time.Time]map[string]int64 {
+	t.Helper()
+	totals := map[time.Time]map[string]int64{}
+	for _, frame := range r.sent() {
+		for row := range frame.Rows() {
+			at := frame.Fields[0].At(row).(time.Time)
+			if totals[at] == nil {
+				totals[at] = map[string]int64{}
+			}
 			for _, field := range frame.Fields[1:] {
-				for i := range field.Len() {
-					n := field.At(i).(int64)
-					totals[field.Labels["risk"]] += n
-					count += int(n)
-				}
+				totals[at][field.Labels["risk"]] += field.At(row).(int64)
 			}
 		}
-		return totals, count
 	}
-	require.Eventually(t, func() bool { _, n := sum(); return n >= wantInferences }, 5*time.Second, 5*time.Millisecond)
+	return totals
+}
+
+// bucketTotals counts the inferences of events per bucket of width interval and risk level,
+// for buckets in [from, end).
+func bucketTotals(t *testing.T, events []sorobantest.StoredEvent, closeTimes map[uint32]time.Time, interval time.Duration, from, end time.Time) map[time.Time]map[string]int64 {
+	t.Helper()
+	totals := map[time.Time]map[string]int64{}
+	for at := from; at.Before(end); at = at.Add(interval) {
+		totals[at] = map[string]int64{"low": 0, "medium": 0, "high": 0, "critical": 0}
+	}
+	for _, ev := range events {
+		decoded, err := registry.DecodeEvent(ev.Topics, ev.Value)
+		require.NoError(t, err)
+		closed := closeTimes[ev.Ledger]
+		if decoded.Kind != registry.KindInferenceLogged || closed.Before(from) || !closed.Before(end) {
+			continue
+		}
+		totals[bucketStart(closed, interval)][decoded.Risk.String()]++
+	}
+	return totals
+}
+
+func TestStreamRiskSendsClosedBuckets(t *testing.T) {
+	env := newStreamEnv(t)
+	_, startClosed := env.gen.Ledger()
+	recorder, cancel, done := env.runStream(t, "risk/interval-10000")
+
+	env.addLedgers(t, 6)
+	_, lastClosed := env.gen.Ledger()
+	from, end := bucketStart(startClosed, 10*time.Second), bucketStart(lastClosed, 10*time.Second)
+	require.Eventually(t, func() bool { return len(recorder.riskTotals(t)) == 3 }, 5*time.Second, 5*time.Millisecond)
 	waitStopped(t, cancel, done)
 
-	totals, _ := sum()
-	for _, level := range registry.RiskLevels {
-		assert.Equal(t, wantTotals[level.String()], totals[level.String()], "risk %s", level)
-	}
+	assert.Equal(t, bucketTotals(t, env.allEvents(), env.closeTimes, 10*time.Second, from, end), recorder.riskTotals(t))
 	for _, frame := range recorder.sent() {
 		require.Len(t, frame.Fields, 5)
 		assert.Equal(t, "time", frame.Fields[0].Name)
@@ -256,6 +279,27 @@ func TestStreamRiskCountsPerLedger(t *testing.T) {
 			assert.Equal(t, data.Labels{"risk": level.String()}, frame.Fields[i+1].Labels)
 		}
 	}
+}
+
+func TestStreamRiskStartsAtFrom(t *testing.T) {
+	env := newStreamEnv(t)
+	first := env.closeTimes[env.history[0].Ledger]
+	from := bucketStart(first, 10*time.Second)
+	path := fmt.Sprintf("risk/risk-medium/total/interval-10000/from-%d", from.UnixMilli())
+	recorder, cancel, done := env.runStream(t, path)
+
+	env.addLedgers(t, 2)
+	_, lastClosed := env.gen.Ledger()
+	end := bucketStart(lastClosed, 10*time.Second)
+	require.Eventually(t, func() bool { return len(recorder.riskTotals(t)) == int(end.Sub(from)/(10*time.Second)) },
+		5*time.Second, 5*time.Millisecond)
+	waitStopped(t, cancel, done)
+
+	want := map[time.Time]map[string]int64{}
+	for at, counts := range bucketTotals(t, env.allEvents(), env.closeTimes, 10*time.Second, from, end) {
+		want[at] = map[string]int64{"": counts["medium"] + counts["high"] + counts["critical"]}
+	}
+	assert.Equal(t, want, recorder.riskTotals(t))
 }
 
 func TestStreamStopsWhileRPCHangs(t *testing.T) {
@@ -325,11 +369,46 @@ func TestPublishStreamDenied(t *testing.T) {
 }
 
 func TestStreamPathRoundTrip(t *testing.T) {
-	spec := streamSpec{Kind: streamRisk, ModelIDs: []uint64{4, 12}, MinRisk: registry.RiskHigh}
+	specs := []struct {
+		spec streamSpec
+		path string
+	}{
+		{streamSpec{Kind: streamRisk, ModelIDs: []uint64{4, 12}, MinRisk: registry.RiskHigh, GroupByModel: true,
+			Interval: 30 * time.Second, From: time.UnixMilli(1767225600000).UTC()},
+			"risk/models-4-12/risk-high/group/interval-30000/from-1767225600000"},
+		{streamSpec{Kind: streamRisk, Total: true, Interval: time.Minute}, "risk/total/interval-60000"},
+		{streamSpec{Kind: streamEvents, EventKinds: []registry.EventKind{registry.KindBiasFlagged}, AfterLedger: 1029},
+			"events/kinds-bias_flagged/after-1029"},
+		{streamSpec{Kind: streamEvents, ModelIDs: []uint64{1}}, "events/models-1"},
+	}
+	for _, tc := range specs {
+		t.Run(tc.path, func(t *testing.T) {
+			parsed, err := parseStreamPath(tc.spec.path())
 
-	parsed, err := parseStreamPath(spec.path())
+			require.NoError(t, err)
+			assert.Equal(t, tc.path, tc.spec.path())
+			assert.Equal(t, tc.spec, parsed)
+		})
+	}
+}
 
-	require.NoError(t, err)
-	assert.Equal(t, "risk/models-4-12/risk-high", spec.path())
-	assert.Equal(t, spec, parsed)
+func TestStreamPathErrors(t *testing.T) {
+	cases := map[string]string{
+		"ledgers":                       `unknown stream "ledgers": use a path starting with "events" or "risk"`,
+		"events/models-x":               `invalid stream path "events/models-x": invalid model id "x" in modelIds: use decimal model ids starting at 1, e.g. ["1", "2"]`,
+		"risk/risk-extreme":             `invalid stream path "risk/risk-extreme": invalid risk level "extreme": use low, medium, high or critical`,
+		"events/extra":                  `invalid stream path "events/extra": unknown segment "extra"`,
+		"events/total":                  `invalid stream path "events/total": an events stream takes only models, risk, kinds and after segments`,
+		"risk/after-10":                 `invalid stream path "risk/after-10": a risk stream takes no kinds or after segment`,
+		"risk/group":                    `invalid stream path "risk/group": a risk stream grouped by model needs a models segment`,
+		"risk/interval-0":               `invalid stream path "risk/interval-0": segment "interval-0" needs a positive whole number after the dash`,
+		"risk/interval-60000/from-1000": `invalid stream path "risk/interval-60000/from-1000": from 1000 ms is not a multiple of the interval 60000 ms`,
+	}
+	for path, want := range cases {
+		t.Run(path, func(t *testing.T) {
+			_, err := parseStreamPath(path)
+
+			require.EqualError(t, err, want)
+		})
+	}
 }

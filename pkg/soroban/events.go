@@ -32,6 +32,9 @@ type ScanResult struct {
 	// A range scan's cursor never points past the last ledger of the range.
 	Cursor       string
 	LatestLedger uint32 // the node's latest ledger in the last response
+	// LatestClosedAt is the close time of LatestLedger from the last getEvents page, and
+	// zero when no page was read (a poll whose cursor is past the latest ledger).
+	LatestClosedAt time.Time
 	// Clamped is set when the start was before the node's retention window and the scan
 	// began at OldestLedger instead: events before it are not available from this node.
 	Clamped      bool
@@ -112,6 +115,9 @@ func (s *scan) run(ctx context.Context, pos position) (ScanResult, error) {
 		}
 		s.result.Pages++
 		s.result.LatestLedger = resp.LatestLedger
+		if resp.LatestLedgerCloseTime > 0 {
+			s.result.LatestClosedAt = time.Unix(resp.LatestLedgerCloseTime, 0).UTC()
+		}
 
 		passedEnd, err := s.consume(resp.Events)
 		if err != nil {

@@ -3,6 +3,7 @@ package soroban
 import (
 	"strings"
 	"testing"
+	"time"
 
 	protocol "github.com/stellar/go-stellar-sdk/protocols/rpc"
 	"github.com/stellar/go-stellar-sdk/xdr"
@@ -29,6 +30,7 @@ func TestPollEvents(t *testing.T) {
 		assert.Equal(t, 2, polled.Pages)
 		assert.Equal(t, ledgerEnd(150).String(), polled.Cursor)
 		assert.Equal(t, uint32(150), polled.LatestLedger)
+		assert.Equal(t, time.Unix(uniformTimes(150), 0).UTC(), polled.LatestClosedAt)
 	})
 
 	t.Run("nothing new", func(t *testing.T) {
@@ -55,6 +57,7 @@ func TestPollEvents(t *testing.T) {
 		assert.Equal(t, 1, polled.Calls)
 		assert.Equal(t, cursor, polled.Cursor)
 		assert.Equal(t, uint32(100), polled.LatestLedger)
+		assert.True(t, polled.LatestClosedAt.IsZero(), "the page carries no close time")
 	})
 
 	t.Run("resent events are duplicates", func(t *testing.T) {

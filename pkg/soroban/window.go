@@ -13,13 +13,14 @@ import (
 type Window struct {
 	// Range contains every retained ledger whose close time is within [From, To], and
 	// possibly a few ledgers just outside it: callers filter events by exact close time.
-	Range        LedgerRange
-	From, To     time.Time // the time range covered, with From moved to the oldest ledger's close time when Clamped
-	Clamped      bool      // the requested start was before the node's retention window
-	OldestLedger uint32    // the oldest ledger the node retains
-	LatestLedger uint32    // the node's latest ledger
-	Calls        int       // RPC requests sent: at most 3 unless some were retried
-	Retries      int       // requests that repeated a failed one
+	Range          LedgerRange
+	From, To       time.Time // the time range covered, with From moved to the oldest ledger's close time when Clamped
+	Clamped        bool      // the requested start was before the node's retention window
+	OldestLedger   uint32    // the oldest ledger the node retains
+	LatestLedger   uint32    // the node's latest ledger
+	LatestClosedAt time.Time // the close time of LatestLedger
+	Calls          int       // RPC requests sent: at most 3 unless some were retried
+	Retries        int       // requests that repeated a failed one
 }
 
 // ledgerPageSize is the number of ledgers one getLedgers read requests. Each ledger comes
@@ -70,7 +71,10 @@ func (c *Client) ledgerWindow(ctx context.Context, from, to time.Time, stats *ca
 
 	m := newLedgerMap(c, stats, health)
 	fromSec, toSec := ceilUnix(from), to.Unix()
-	window := Window{From: from, To: to, OldestLedger: m.oldest.seq, LatestLedger: m.latest.seq}
+	window := Window{
+		From: from, To: to, OldestLedger: m.oldest.seq, LatestLedger: m.latest.seq,
+		LatestClosedAt: time.Unix(m.latest.closed, 0).UTC(),
+	}
 	if fromSec < m.oldest.closed {
 		window.Clamped = true
 		window.From = time.Unix(m.oldest.closed, 0).UTC()

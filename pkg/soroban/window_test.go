@@ -118,6 +118,7 @@ func TestLedgerWindow(t *testing.T) {
 			assert.True(t, tt.to.Equal(window.To))
 			assert.Equal(t, uint32(1000), window.OldestLedger)
 			assert.Equal(t, uint32(3000), window.LatestLedger)
+			assert.Equal(t, time.Unix(times(3000), 0).UTC(), window.LatestClosedAt)
 		})
 	}
 }
