@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-export PATH="$(go env GOPATH)/bin:$PATH"
+export PATH="$(go env GOPATH)/bin:$HOME/.cargo/bin:$PATH"
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -13,8 +13,9 @@ step "Install test dependencies"
 scripts/setup.sh
 
 step "Go: vet and tests"
-go vet ./...
-go test -count=1 ./...
+# ./pkg/... rather than ./...: node_modules holds a Go package of its own.
+go vet ./pkg/...
+go test -count=1 ./pkg/...
 
 step "Rust: contract tests"
 (cd contracts && cargo test --locked)
