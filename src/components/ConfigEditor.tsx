@@ -2,7 +2,9 @@ import React, { ChangeEvent, useState } from 'react';
 import { DataSourcePluginOptionsEditorProps } from '@grafana/data';
 import { Combobox, ComboboxOption, Field, FieldSet, Input, SecretInput, Stack } from '@grafana/ui';
 
+import { AdvancedSettings } from './AdvancedSettings';
 import { contractIdProblem } from '../strkey';
+import { rpcUrlProblem } from '../validation';
 import { ModelTraceOptions, ModelTraceSecureJsonData, NETWORK_PASSPHRASES, NetworkName } from '../types';
 
 type Props = DataSourcePluginOptionsEditorProps<ModelTraceOptions, ModelTraceSecureJsonData>;
@@ -34,11 +36,6 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
 
   const onTextChange = (key: keyof ModelTraceOptions) => (event: ChangeEvent<HTMLInputElement>) => {
     updateJsonData({ [key]: event.currentTarget.value });
-  };
-
-  const onNumberChange = (key: 'timeoutSeconds' | 'maxEventsPerQuery') => (event: ChangeEvent<HTMLInputElement>) => {
-    const text = event.currentTarget.value.trim();
-    updateJsonData({ [key]: text === '' ? undefined : Number(text) });
   };
 
   const onNetworkChange = (option: ComboboxOption<NetworkName>) => {
@@ -74,10 +71,16 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
     );
   };
 
-  const network = jsonData.network ?? presetForPassphrase(jsonData.networkPassphrase);
+  const network = effectiveNetwork(jsonData);
+  const passphrase = network === 'custom' ? (jsonData.networkPassphrase ?? '') : NETWORK_PASSPHRASES[network];
+  const passphraseError = passphraseProblem(network, jsonData.networkPassphrase);
   const rpcUrl = jsonData.rpcUrl ?? '';
-  const rpcUrlError =
-    rpcUrl !== '' && !/^https?:\/\//.test(rpcUrl) ? 'RPC URL must start with http:// or https://.' : undefined;
+  const rpcUrlError = rpcUrlProblem(rpcUrl);
+  const secretSet = Boolean(secureJsonFields?.authHeaderValue) || Boolean(secureJsonData.authHeaderValue);
+  const authHeaderNameError =
+    secretSet && (jsonData.authHeaderName ?? '').trim() === ''
+      ? 'Auth header name is missing: set it (e.g. Authorization), because the backend rejects a header value without a name.'
+      : undefined;
 
   return (
     <Stack direction="column" gap={0}>
@@ -116,11 +119,13 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
               ? 'Passphrase of your network, exactly as getNetwork returns it.'
               : 'Set by the network preset. Choose Custom to type another one.'
           }
+          invalid={passphraseError !== undefined}
+          error={passphraseError}
         >
           <Input
             id="config-passphrase"
             width={INPUT_WIDTH}
-            value={jsonData.networkPassphrase ?? ''}
+            value={passphrase}
             readOnly={network !== 'custom'}
             onChange={onTextChange('networkPassphrase')}
           />
@@ -152,6 +157,8 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
         <Field
           label="Auth header name"
           description="Optional. HTTP header sent with every RPC request, for hosted RPC providers that need an API key (e.g. Authorization or X-API-Key)."
+          invalid={authHeaderNameError !== undefined}
+          error={authHeaderNameError}
         >
           <Input
             id="config-auth-header-name"
@@ -188,39 +195,35 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
         </Field>
       </FieldSet>
 
-      <FieldSet label="Advanced">
-        <Field label="Timeout (seconds)" description="Time limit for each RPC request. Leave empty for 30 seconds.">
-          <Input
-            id="config-timeout"
-            type="number"
-            min={1}
-            width={20}
-            placeholder="30"
-            value={jsonData.timeoutSeconds ?? ''}
-            onChange={onNumberChange('timeoutSeconds')}
-          />
-        </Field>
-        <Field
-          label="Max events per query"
-          description="Most contract events one query may scan, to bound the cost of wide time ranges. Leave empty for 5,000,000."
-        >
-          <Input
-            id="config-max-events"
-            type="number"
-            min={1}
-            width={20}
-            placeholder="5000000"
-            value={jsonData.maxEventsPerQuery ?? ''}
-            onChange={onNumberChange('maxEventsPerQuery')}
-          />
-        </Field>
-      </FieldSet>
+      <AdvancedSettings jsonData={jsonData} onChange={updateJsonData} />
     </Stack>
   );
 }
 
-// Settings saved without a network (e.g. provisioned with only a passphrase) show the matching preset.
-function presetForPassphrase(passphrase: string | undefined): NetworkName {
+// Reads the network as the backend does: an empty network is testnet, unless a passphrase is set,
+// which makes it custom. A passphrase of a preset shows that preset, which selects the same network.
+function effectiveNetwork(jsonData: ModelTraceOptions): NetworkName {
+  const network = (jsonData.network ?? '').trim().toLowerCase();
+  if (network === 'custom' || Object.prototype.hasOwnProperty.call(NETWORK_PASSPHRASES, network)) {
+    return network as NetworkName;
+  }
+  const passphrase = (jsonData.networkPassphrase ?? '').trim();
+  if (passphrase === '') {
+    return 'testnet';
+  }
   const presets = Object.entries(NETWORK_PASSPHRASES) as Array<[Exclude<NetworkName, 'custom'>, string]>;
   return presets.find(([, value]) => value === passphrase)?.[0] ?? 'custom';
+}
+
+// The backend rejects a preset network whose saved passphrase differs from the preset's, and a
+// custom network without a passphrase.
+function passphraseProblem(network: NetworkName, saved: string | undefined): string | undefined {
+  const passphrase = (saved ?? '').trim();
+  if (network === 'custom') {
+    return passphrase === '' ? 'Network passphrase is missing: type the passphrase of your network.' : undefined;
+  }
+  if (passphrase !== '' && passphrase !== NETWORK_PASSPHRASES[network]) {
+    return `Saved passphrase "${passphrase}" does not match this network: choose the network again, or choose Custom.`;
+  }
+  return undefined;
 }
