@@ -219,3 +219,21 @@ func ModuleRoot(dir string) (string, error) {
 		dir = parent
 	}
 }
+
+// SubscribeStream asks the plugin whether a client may subscribe to the Live channel path, as
+// Grafana does before it starts a stream.
+func (p *Plugin) SubscribeStream(ctx context.Context, inst Instance, path string) (backend.SubscribeStreamStatus, error) {
+	req := &backend.SubscribeStreamRequest{PluginContext: inst.PluginContext(), Path: path}
+	resp, err := p.Stream.SubscribeStream(ctx, backend.ToProto().SubscribeStreamRequest(req))
+	if err != nil {
+		return 0, err
+	}
+	return backend.FromProto().SubscribeStreamResponse(resp).Status, nil
+}
+
+// RunStream starts the stream of path over gRPC. Each Recv on the result returns one packet,
+// a JSON data frame, until ctx ends.
+func (p *Plugin) RunStream(ctx context.Context, inst Instance, path string) (pluginv2.Stream_RunStreamClient, error) {
+	req := &backend.RunStreamRequest{PluginContext: inst.PluginContext(), Path: path}
+	return p.Stream.RunStream(ctx, backend.ToProto().RunStreamRequest(req))
+}
