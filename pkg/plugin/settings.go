@@ -71,8 +71,11 @@ func LoadSettings(instance backend.DataSourceInstanceSettings) (Settings, error)
 	var raw jsonSettings
 	if len(instance.JSONData) > 0 {
 		if err := json.Unmarshal(instance.JSONData, &raw); err != nil {
-			return Settings{}, fmt.Errorf("invalid datasource settings JSON: %w", err)
+			return Settings{}, fmt.Errorf("invalid datasource settings JSON: %w: numbers must be whole, e.g. timeoutSeconds 30", err)
 		}
+	}
+	if err := raw.validateNumbers(); err != nil {
+		return Settings{}, err
 	}
 
 	s := Settings{
@@ -105,6 +108,28 @@ func LoadSettings(instance backend.DataSourceInstanceSettings) (Settings, error)
 		return Settings{}, err
 	}
 	return s, nil
+}
+
+// validateNumbers rejects negative limits: 0 or an absent field means the default.
+func (raw jsonSettings) validateNumbers() error {
+	numbers := []struct {
+		field, unit string
+		value       int64
+	}{
+		{"timeoutSeconds", "seconds", int64(raw.TimeoutSeconds)},
+		{"maxEventsPerQuery", "events", int64(raw.MaxEventsPerQuery)},
+		{"livePollMs", "milliseconds", int64(raw.LivePollMillis)},
+		{"indexMaxMiB", "MiB", raw.IndexMaxMiB},
+	}
+	for _, n := range numbers {
+		if n.value < 0 {
+			return fmt.Errorf("invalid %s %d: use a positive number of %s, or leave it empty for the default", n.field, n.value, n.unit)
+		}
+	}
+	if raw.IndexMaxMiB > 1<<20 {
+		return fmt.Errorf("invalid indexMaxMiB %d: use at most %d (1 TiB), or leave it empty for the default", raw.IndexMaxMiB, 1<<20)
+	}
+	return nil
 }
 
 func (s *Settings) resolvePassphrase() error {

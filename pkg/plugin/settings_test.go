@@ -29,13 +29,14 @@ func TestLoadSettingsPresetNetwork(t *testing.T) {
 }
 
 func TestLoadSettingsCustomNetwork(t *testing.T) {
-	s, err := LoadSettings(instance(`{"rpcUrl":"https://rpc.example","network":"custom","networkPassphrase":"My Net","registryContractId":"`+testContractID+`","timeoutSeconds":5,"maxEventsPerQuery":10,"livePollMs":200}`, nil))
+	s, err := LoadSettings(instance(`{"rpcUrl":"https://rpc.example","network":"custom","networkPassphrase":"My Net","registryContractId":"`+testContractID+`","timeoutSeconds":5,"maxEventsPerQuery":10,"livePollMs":200,"indexMaxMiB":64}`, nil))
 	require.NoError(t, err)
 
 	assert.Equal(t, "My Net", s.NetworkPassphrase)
 	assert.Equal(t, 5*time.Second, s.Timeout)
 	assert.Equal(t, 10, s.MaxEventsPerQuery)
 	assert.Equal(t, 200*time.Millisecond, s.LivePollInterval)
+	assert.Equal(t, int64(64<<20), s.IndexMaxBytes)
 }
 
 func TestLoadSettingsAuthHeaderStaysPrivate(t *testing.T) {
@@ -56,7 +57,11 @@ func TestLoadSettingsErrors(t *testing.T) {
 		secure   map[string]string
 		want     string
 	}{
-		{"bad json", `{`, nil, "invalid datasource settings JSON: unexpected end of JSON input"},
+		{"bad json", `{`, nil, "invalid datasource settings JSON: unexpected end of JSON input: numbers must be whole, e.g. timeoutSeconds 30"},
+		{"fraction", `{"timeoutSeconds":1.5}`, nil, "invalid datasource settings JSON: json: cannot unmarshal number 1.5 into Go struct field jsonSettings.timeoutSeconds of type int: numbers must be whole, e.g. timeoutSeconds 30"},
+		{"negative timeout", `{"timeoutSeconds":-5}`, nil, "invalid timeoutSeconds -5: use a positive number of seconds, or leave it empty for the default"},
+		{"negative poll", `{"livePollMs":-1}`, nil, "invalid livePollMs -1: use a positive number of milliseconds, or leave it empty for the default"},
+		{"huge index", `{"indexMaxMiB":2000000}`, nil, "invalid indexMaxMiB 2000000: use at most 1048576 (1 TiB), or leave it empty for the default"},
 		{"missing url", `{"network":"testnet","registryContractId":"` + testContractID + `"}`, nil,
 			"RPC URL is missing: set rpcUrl to the Soroban RPC endpoint, e.g. https://soroban-testnet.stellar.org"},
 		{"url without scheme", `{"rpcUrl":"localhost:8000","network":"testnet","registryContractId":"` + testContractID + `"}`, nil,
