@@ -13,11 +13,11 @@ const DatasourceUID = "modeltrace"
 // ExpressionUID is the datasource uid Grafana uses for server-side expressions.
 const ExpressionUID = "__expr__"
 
-// Target is one query of the bundled dashboard: a panel target, an annotation query or the
-// query of a template variable.
+// Target is one query of the bundled dashboard that Grafana sends to QueryData: a panel target
+// or an annotation query.
 type Target struct {
-	// Source names where the query sits: "panel 5 Inferences by risk level",
-	// "annotation Bias flags" or "variable model".
+	// Source names where the query sits: "panel 5 Inferences by risk level" or
+	// "annotation Bias flags".
 	Source        string
 	PanelID       int
 	RefID         string
@@ -76,19 +76,13 @@ type dashboardFile struct {
 			Target     json.RawMessage `json:"target"`
 		} `json:"list"`
 	} `json:"annotations"`
-	Templating struct {
-		List []struct {
-			Name       string          `json:"name"`
-			Type       string          `json:"type"`
-			Datasource *dataSourceRef  `json:"datasource"`
-			Query      json.RawMessage `json:"query"`
-		} `json:"list"`
-	} `json:"templating"`
 }
 
-// LoadDashboardTargets reads a dashboard JSON file and returns every query it sends: panel
-// targets (including panels nested in rows), annotation queries and query variables. Built-in
+// LoadDashboardTargets reads a dashboard JSON file and returns every query it sends to
+// QueryData: panel targets (including panels nested in rows) and annotation queries. Built-in
 // Grafana annotations are skipped. A target without its own datasource takes the panel's.
+// Variables are left out because the datasource's variable support reads GET /models
+// instead: LoadDashboardVariables returns them.
 func LoadDashboardTargets(path string) ([]Target, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
@@ -116,17 +110,6 @@ func LoadDashboardTargets(path string) ([]Target, error) {
 			continue
 		}
 		target, err := newTarget("annotation "+annotation.Name, 0, annotation.Target, annotation.Datasource)
-		if err != nil {
-			return nil, fmt.Errorf("dashboard %s: %w", path, err)
-		}
-		targets = append(targets, target)
-	}
-
-	for _, variable := range dashboard.Templating.List {
-		if variable.Type != "query" || len(variable.Query) == 0 || variable.Query[0] != '{' {
-			continue
-		}
-		target, err := newTarget("variable "+variable.Name, 0, variable.Query, variable.Datasource)
 		if err != nil {
 			return nil, fmt.Errorf("dashboard %s: %w", path, err)
 		}
