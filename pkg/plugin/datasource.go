@@ -73,7 +73,9 @@ func newDatasource(settings Settings, settingsErr error, httpClient *http.Client
 		// The index scans whole ledger ranges of the contract and bounds its memory itself,
 		// so its client has no per-scan event cap.
 		indexRPC := soroban.NewClient(settings.RPCURL, httpClient, soroban.Options{})
-		d.events = index.New(indexRPC, settings.RegistryContractID, index.Options{MaxBytes: settings.IndexMaxBytes})
+		d.events = index.New(indexRPC, settings.RegistryContractID, index.Options{
+			MaxBytes: settings.IndexMaxBytes, KeepRawNewest: keepRawEvents,
+		})
 	}
 	d.handlers = map[string]queryHandler{
 		QueryTypeStats:      d.queryStats,

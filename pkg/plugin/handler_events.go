@@ -103,8 +103,12 @@ func (d *Datasource) queryBiasFlags(ctx context.Context, q Query) backend.DataRe
 	var report scanReport
 	var err error
 	if q.Format == FormatTable {
+		var window soroban.Window
+		if window, err = d.window(ctx, q); err != nil {
+			return errorResponse(err)
+		}
 		var rows []frames.EventRow
-		report, err = d.scanEvents(ctx, q, filters, func(ev scannedEvent) {
+		report, err = d.scanEvents(ctx, q, window, filters, func(ev scannedEvent) {
 			if ev.Kind == registry.KindBiasFlagged && q.accepts(ev.Event) {
 				rows = append(rows, eventRow(ev))
 			}
@@ -136,33 +140,47 @@ func (d *Datasource) queryBiasFlags(ctx context.Context, q Query) backend.DataRe
 	return backend.DataResponse{Frames: data.Frames{frame}}
 }
 
-// queryEvents lists registry events, newest first, at most q.Limit of them.
+// queryEvents lists registry events, newest first, at most q.Limit of them. A limit the
+// event index can serve is read from it, else the rows come from a getEvents scan.
 func (d *Datasource) queryEvents(ctx context.Context, q Query) backend.DataResponse {
-	if _, err := d.liveWindow(ctx, &q); err != nil {
-		return errorResponse(err)
-	}
-	filters := eventFilters(d.settings.RegistryContractID, q.EventKinds, q)
-	newest := newRing[frames.EventRow](q.Limit)
-	report, err := d.scanEvents(ctx, q, filters, func(ev scannedEvent) {
-		if q.wantsKind(ev.Kind) && q.accepts(ev.Event) {
-			newest.push(eventRow(ev))
-		}
-	})
+	window, err := d.liveWindow(ctx, &q)
 	if err != nil {
 		return errorResponse(err)
 	}
 
-	rows := newest.newestFirst()
-	frame := frames.EventsFrame(rows)
+	var newest *ring[frames.EventRow]
+	var report scanReport
+	if q.Limit > 0 && q.Limit <= keepRawEvents {
+		newest, report, err = d.newestFromIndex(ctx, q, window)
+	} else {
+		newest, report, err = d.newestFromScan(ctx, q, window)
+	}
+	if err != nil {
+		return errorResponse(err)
+	}
+
+	frame := frames.EventsFrame(newest.newestFirst())
 	frame.RefID = q.RefID
 	notices := report.notices()
 	if q.Limit > 0 && newest.dropped > 0 {
 		notices = append(notices, data.Notice{Severity: data.NoticeSeverityInfo, Text: limitNotice(q.Limit, newest.dropped)})
 	}
-	stream, liveNotices := liveEvents(q, report.window)
+	stream, liveNotices := liveEvents(q, window)
 	annotate(frame, report.executed(), append(notices, liveNotices...))
 	attachChannel(ctx, frame, stream)
 	return backend.DataResponse{Frames: data.Frames{frame}}
+}
+
+// newestFromScan keeps the newest q.Limit accepted events of a getEvents scan of window.
+func (d *Datasource) newestFromScan(ctx context.Context, q Query, window soroban.Window) (*ring[frames.EventRow], scanReport, error) {
+	filters := eventFilters(d.settings.RegistryContractID, q.EventKinds, q)
+	newest := newRing[frames.EventRow](q.Limit)
+	report, err := d.scanEvents(ctx, q, window, filters, func(ev scannedEvent) {
+		if q.wantsKind(ev.Kind) && q.accepts(ev.Event) {
+			newest.push(eventRow(ev))
+		}
+	})
+	return newest, report, err
 }
 
 func eventRow(ev scannedEvent) frames.EventRow {

@@ -24,6 +24,29 @@ func (r *ring[T]) push(item T) {
 	r.dropped++
 }
 
+// full reports whether the ring holds limit items, so a push drops the oldest.
+func (r *ring[T]) full() bool {
+	return r.limit > 0 && len(r.items) == r.limit
+}
+
+// oldest returns the oldest kept item, and false when the ring is empty.
+func (r *ring[T]) oldest() (T, bool) {
+	var zero T
+	if len(r.items) == 0 {
+		return zero, false
+	}
+	return r.items[r.next%len(r.items)], true
+}
+
+// oldestFirst returns the kept items, the oldest first.
+func (r *ring[T]) oldestFirst() []T {
+	out := make([]T, 0, len(r.items))
+	for i := range r.items {
+		out = append(out, r.items[(r.next+i)%len(r.items)])
+	}
+	return out
+}
+
 // newestFirst returns the kept items, the newest first.
 func (r *ring[T]) newestFirst() []T {
 	out := make([]T, 0, len(r.items))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
@@ -33,15 +34,10 @@ type scanReport struct {
 	index     *index.Stats
 }
 
-// scanEvents reads the registry events of q's time range that match filters, decodes them and
-// visits those whose close time lies in the range, in chain order.
-func (d *Datasource) scanEvents(ctx context.Context, q Query, filters []soroban.Filter, visit func(scannedEvent)) (scanReport, error) {
+// scanEvents reads the registry events of window that match filters, decodes them and visits
+// those whose close time lies in q's time range, in chain order.
+func (d *Datasource) scanEvents(ctx context.Context, q Query, window soroban.Window, filters []soroban.Filter, visit func(scannedEvent)) (scanReport, error) {
 	to := q.DataQuery.TimeRange.To
-	window, err := d.window(ctx, q)
-	if err != nil {
-		return scanReport{}, err
-	}
-
 	report := scanReport{window: window, filters: filters}
 	result, err := d.rpc.ScanEvents(ctx, window.Range, filters, func(ev soroban.Event) error {
 		if ev.ClosedAt.Before(window.From) || ev.ClosedAt.After(to) {
@@ -112,18 +108,22 @@ func (d *Datasource) aggregateEvents(ctx context.Context, q Query, window soroba
 	return report, nil
 }
 
-// executed summarises the scan for Frame.Meta.ExecutedQueryString.
+// executed summarises what was read for Frame.Meta.ExecutedQueryString: the index, a
+// getEvents scan, or both when an event table was completed with a scan.
 func (r scanReport) executed() string {
+	timeRange := fmt.Sprintf("time range closed %s – %s (+%d RPC calls to map it)",
+		r.window.From.UTC().Format(time.RFC3339), r.window.To.UTC().Format(time.RFC3339), r.window.Calls)
+	var parts []string
 	if r.index != nil {
-		return fmt.Sprintf("%s; time range closed %s – %s (+%d RPC calls to map it); matched=%d",
-			r.index.String(), r.window.From.UTC().Format(time.RFC3339), r.window.To.UTC().Format(time.RFC3339),
-			r.window.Calls, r.matched)
+		parts = append(parts, r.index.String())
 	}
-	return fmt.Sprintf("getEvents ledgers [%d, %d) closed %s – %s, %d filter(s); pages=%d rpcCalls=%d (+%d to map the time range); events=%d matched=%d duplicatesDropped=%d",
-		r.window.Range.Start, r.window.Range.End,
-		r.window.From.UTC().Format(time.RFC3339), r.window.To.UTC().Format(time.RFC3339),
-		len(r.filters), r.result.Pages, r.result.Calls, r.window.Calls,
-		r.result.Events, r.matched, r.result.Duplicates)
+	if r.index == nil || r.filters != nil {
+		parts = append(parts, fmt.Sprintf("getEvents ledgers [%d, %d), %d filter(s); pages=%d rpcCalls=%d; events=%d duplicatesDropped=%d",
+			r.window.Range.Start, r.window.Range.End, len(r.filters), r.result.Pages, r.result.Calls,
+			r.result.Events, r.result.Duplicates))
+	}
+	parts = append(parts, timeRange, fmt.Sprintf("matched=%d", r.matched))
+	return strings.Join(parts, "; ")
 }
 
 // notices lists what a reader of the frame must know: a clamped range or skipped events.

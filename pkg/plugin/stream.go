@@ -101,7 +101,7 @@ func (d *Datasource) RunStream(ctx context.Context, req *backend.RunStreamReques
 		case err != nil:
 			backoff = min(backoff*2, maxStreamBackoff)
 			logger.Warn("Stream poll failed, resuming from the last position", "path", req.Path,
-				"position", poller.position(), "retryIn", backoff, "error", err)
+				"position", poller.position(), "retryIn", backoff.String(), "error", err)
 		default:
 			backoff = d.settings.LivePollInterval
 		}
