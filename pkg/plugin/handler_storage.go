@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"github.com/stellar/go-stellar-sdk/xdr"
 
@@ -53,27 +55,62 @@ func (d *Datasource) readStats(ctx context.Context) (registry.Stats, uint32, err
 
 // queryModels reads ModelRecords from persistent storage, newest model first.
 func (d *Datasource) queryModels(ctx context.Context, q Query) backend.DataResponse {
-	models, calls, err := d.readModels(ctx, q.ModelIDs, q.Limit)
+	read, err := d.readModels(ctx, q.ModelIDs, q.Limit)
 	if err != nil {
 		return errorResponse(err)
 	}
 
-	frame := frames.ModelsFrame(models)
+	frame := frames.ModelsFrame(read.models)
 	frame.RefID = q.RefID
-	annotate(frame, fmt.Sprintf("getLedgerEntries %d model record(s) of %s; rpcCalls=%d", len(models), d.settings.RegistryContractID, calls), nil)
+	annotate(frame, fmt.Sprintf("getLedgerEntries %d model record(s) of %s; rpcCalls=%d",
+		len(read.models), d.settings.RegistryContractID, read.calls), read.notices())
 	return backend.DataResponse{Frames: data.Frames{frame}}
 }
 
+// modelsRead is the result of readModels.
+type modelsRead struct {
+	models    []registry.ModelRecord // newest first
+	calls     int                    // RPC calls made
+	missing   []uint64               // requested ids whose entry the node did not return
+	malformed []uint64               // ids whose entry is not a ModelRecord
+}
+
+// notices tells the reader which requested models are not in the table.
+func (r modelsRead) notices() []data.Notice {
+	var notices []data.Notice
+	if len(r.missing) > 0 {
+		notices = append(notices, data.Notice{Severity: data.NoticeSeverityWarning, Text: fmt.Sprintf(
+			"%d model record(s) were not found: ids %s. They were never registered, or their storage entry expired and must be restored on chain.",
+			len(r.missing), joinIDs(r.missing))})
+	}
+	if len(r.malformed) > 0 {
+		notices = append(notices, data.Notice{Severity: data.NoticeSeverityWarning, Text: fmt.Sprintf(
+			"%d model record(s) could not be decoded and are not listed: ids %s.", len(r.malformed), joinIDs(r.malformed))})
+	}
+	return notices
+}
+
+// joinIDs lists at most 20 ids, then how many more there are.
+func joinIDs(ids []uint64) string {
+	shown := ids[:min(len(ids), 20)]
+	text := joinUints(shown)
+	text = strings.ReplaceAll(text, "-", ", ")
+	if len(ids) > len(shown) {
+		text += fmt.Sprintf(" and %d more", len(ids)-len(shown))
+	}
+	return text
+}
+
 // readModels returns the records of ids (all models when ids is empty), newest first, at most
-// limit of them when limit > 0. It also returns the RPC calls it made.
-func (d *Datasource) readModels(ctx context.Context, ids []uint64, limit int) ([]registry.ModelRecord, int, error) {
-	calls := 0
+// limit of them when limit > 0.
+func (d *Datasource) readModels(ctx context.Context, ids []uint64, limit int) (modelsRead, error) {
+	var read modelsRead
 	if len(ids) == 0 {
 		stats, _, err := d.readStats(ctx)
 		if err != nil {
-			return nil, 0, err
+			return read, err
 		}
-		calls++
+		read.calls++
 		for id := stats.TotalModels; id >= 1; id-- {
 			ids = append(ids, id)
 		}
@@ -85,36 +122,39 @@ func (d *Datasource) readModels(ctx context.Context, ids []uint64, limit int) ([
 		ids = ids[:limit]
 	}
 	if len(ids) == 0 {
-		return nil, calls, nil
+		return read, nil
 	}
 
 	keys := make([]xdr.LedgerKey, len(ids))
 	for i, id := range ids {
 		key, err := registry.ModelKey(d.settings.RegistryContractID, id)
 		if err != nil {
-			return nil, calls, downstream(fmt.Errorf("invalid registry contract id: %w", err))
+			return read, downstream(fmt.Errorf("invalid registry contract id: %w", err))
 		}
 		keys[i] = key
 	}
 	entries, _, entryCalls, err := d.rpc.LedgerEntries(ctx, keys)
-	calls += entryCalls
+	read.calls += entryCalls
 	if err != nil {
-		return nil, calls, fmt.Errorf("read %d model record(s) of %s: %w", len(keys), d.settings.RegistryContractID, err)
+		return read, fmt.Errorf("read %d model record(s) of %s: %w", len(keys), d.settings.RegistryContractID, err)
 	}
 
-	models := make([]registry.ModelRecord, 0, len(entries))
-	for _, key := range keys {
+	for i, key := range keys {
 		entry, ok := entries[mustKeyString(key)]
 		if !ok {
+			read.missing = append(read.missing, ids[i])
 			continue
 		}
 		model, err := registry.DecodeModel(entry)
 		if err != nil {
-			return nil, calls, fmt.Errorf("decode model record of %s: %w", d.settings.RegistryContractID, err)
+			log.DefaultLogger.FromContext(ctx).Warn("Skipped undecodable model record",
+				"contract", d.settings.RegistryContractID, "model", ids[i], "error", err)
+			read.malformed = append(read.malformed, ids[i])
+			continue
 		}
-		models = append(models, model)
+		read.models = append(read.models, model)
 	}
-	return models, calls, nil
+	return read, nil
 }
 
 // mustKeyString encodes a ledger key built by pkg/registry, which always marshals.

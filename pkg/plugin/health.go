@@ -8,7 +8,9 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
+	"github.com/stellar/go-stellar-sdk/xdr"
 
+	"github.com/modeltrace/soroban-datasource/pkg/registry"
 	"github.com/modeltrace/soroban-datasource/pkg/soroban"
 )
 
@@ -61,6 +63,11 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 		}
 		return healthError("contract", err.Error()), nil
 	}
+	if message, err := d.checkOptionalContracts(ctx); err != nil {
+		return healthError("contract", fmt.Sprintf("Reading the optional contracts failed: %v.", err)), nil
+	} else if message != "" {
+		return healthError("contract", message), nil
+	}
 
 	details, _ := json.Marshal(healthDetails{
 		Step: "ok", LatestLedger: health.LatestLedger, OldestLedger: health.OldestLedger,
@@ -78,4 +85,43 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 func healthError(step, message string) *backend.CheckHealthResult {
 	details, _ := json.Marshal(healthDetails{Step: step})
 	return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: message, JSONDetails: details}
+}
+
+// checkOptionalContracts returns a message naming the first configured usage-meter or
+// attestation contract whose instance is not on the network, or "" when all are there.
+func (d *Datasource) checkOptionalContracts(ctx context.Context) (string, error) {
+	contracts := []struct{ field, name, id string }{
+		{"usageMeterContractId", "usage-meter", d.settings.UsageMeterContractID},
+		{"attestationContractId", "attestation-router", d.settings.AttestationContractID},
+	}
+	var keys []xdr.LedgerKey
+	for _, c := range contracts {
+		if c.id == "" {
+			continue
+		}
+		key, err := registry.InstanceKey(c.id)
+		if err != nil {
+			return fmt.Sprintf("Invalid %s %q: %v.", c.field, c.id, err), nil
+		}
+		keys = append(keys, key)
+	}
+	if len(keys) == 0 {
+		return "", nil
+	}
+
+	entries, _, _, err := d.rpc.LedgerEntries(ctx, keys)
+	if err != nil {
+		return "", err
+	}
+	for _, c := range contracts {
+		if c.id == "" {
+			continue
+		}
+		key, _ := registry.InstanceKey(c.id)
+		if _, ok := entries[mustKeyString(key)]; !ok {
+			return fmt.Sprintf("The %s contract %s was not found on network %q: check %s, or clear it if this network has no %s contract.",
+				c.name, c.id, d.settings.NetworkPassphrase, c.field, c.name), nil
+		}
+	}
+	return "", nil
 }

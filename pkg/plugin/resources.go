@@ -31,7 +31,7 @@ func (d *Datasource) handleModels(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	models, _, err := d.readModels(r.Context(), nil, 0)
+	read, err := d.readModels(r.Context(), nil, 0)
 	if err != nil {
 		log.DefaultLogger.FromContext(r.Context()).Warn("Listing models failed", "contract", d.settings.RegistryContractID, "error", err)
 		status := http.StatusBadGateway
@@ -42,9 +42,9 @@ func (d *Datasource) handleModels(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	options := make([]modelOption, 0, len(models))
-	for i := len(models) - 1; i >= 0; i-- {
-		m := models[i]
+	options := make([]modelOption, 0, len(read.models))
+	for i := len(read.models) - 1; i >= 0; i-- {
+		m := read.models[i]
 		options = append(options, modelOption{ID: strconv.FormatUint(m.ID, 10), Name: m.Name, Version: m.Version})
 	}
 	w.Header().Set("Content-Type", "application/json")

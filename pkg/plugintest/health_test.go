@@ -41,6 +41,14 @@ func TestBinaryCheckHealth(t *testing.T) {
 			`Network passphrase mismatch: the RPC serves "Standalone Network ; February 2017" but the datasource is set to "Test SDF Network ; September 2015".`},
 		{"contract not deployed", map[string]any{"registryContractId": unknownContract}, backend.HealthStatusError,
 			"contract " + unknownContract + ` not found on network "Standalone Network ; February 2017": check the contract id and the network in the datasource settings`},
+		{"usage meter not deployed", map[string]any{"usageMeterContractId": unknownContract}, backend.HealthStatusError,
+			"The usage-meter contract " + unknownContract + ` was not found on network "Standalone Network ; February 2017": ` +
+				"check usageMeterContractId, or clear it if this network has no usage-meter contract."},
+		{"attestation not deployed", map[string]any{"attestationContractId": unknownContract}, backend.HealthStatusError,
+			"The attestation-router contract " + unknownContract + ` was not found on network "Standalone Network ; February 2017": ` +
+				"check attestationContractId, or clear it if this network has no attestation-router contract."},
+		{"optional contract deployed", map[string]any{"usageMeterContractId": shared.fixture.ContractID}, backend.HealthStatusOk,
+			"holds 6 models and 315 audit events."},
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
