@@ -2,6 +2,7 @@ package deploytest
 
 import (
 	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/modeltrace/soroban-datasource/pkg/sorobantest"
+	"github.com/modeltrace/soroban-datasource/pkg/traffic"
 )
 
 // repoRoot returns the folder that contains go.mod, walking up from the test's folder.
@@ -120,7 +122,11 @@ func TestComposeGrafana(t *testing.T) {
 	grafana := service(t, project, "grafana")
 
 	t.Run("image", func(t *testing.T) {
-		assert.True(t, strings.HasPrefix(grafana.Image, "grafana/grafana:12.3."), grafana.Image)
+		assert.Equal(t, "grafana/grafana:12.4.10", grafana.Image, "a 12.x tag from 12.4 on, the version the frontend is built against")
+	})
+	t.Run("no feature toggles", func(t *testing.T) {
+		_, set := grafana.Environment["GF_FEATURE_TOGGLES_ENABLE"]
+		assert.False(t, set, "the provisioned rules and dashboard use only generally available features")
 	})
 	t.Run("unsigned plugin", func(t *testing.T) {
 		assert.Equal(t, "modeltrace-soroban-datasource", env(t, grafana, "GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS"))
@@ -162,7 +168,7 @@ func TestComposeStellar(t *testing.T) {
 	tag := stellar.Image[strings.LastIndex(stellar.Image, ":")+1:]
 	assert.True(t, strings.HasPrefix(stellar.Image, "stellar/quickstart:"), stellar.Image)
 	assert.NotContains(t, []string{"latest", "testing", "future", "stellar/quickstart"}, tag, "pin the quickstart tag")
-	assert.Equal(t, types.ShellCommand{"--local", "--enable", "rpc"}, stellar.Command)
+	assert.Equal(t, types.ShellCommand{"--local", "--enable", "core,horizon,rpc"}, stellar.Command, "friendbot needs horizon")
 	assert.Equal(t, []string{"chain"}, stellar.Profiles)
 
 	require.NotNil(t, stellar.HealthCheck)
@@ -214,6 +220,10 @@ func TestComposeTraffic(t *testing.T) {
 	assert.Contains(t, []string(traffic.Command), "--rpc-url=http://stellar:8000/rpc")
 	assert.Contains(t, []string(traffic.Command), "--secret-file=/run/secrets/traffic_secret")
 	assert.Contains(t, []string(traffic.Command), "--duration=6h")
+	assert.Contains(t, []string(traffic.Command), "--spike-every=30m")
+	assert.Contains(t, []string(traffic.Command), "--spike-for=5m")
+	assert.Equal(t, 1.0, highRiskPercent(t, traffic.Command, "--risk-mix="), "normal traffic stays below the 5 % alert")
+	assert.Equal(t, 25.0, highRiskPercent(t, traffic.Command, "--spike-mix="), "a spike fires the 5 % alert")
 	assert.Equal(t, types.ServiceConditionCompletedSuccessfully, traffic.DependsOn["deploy"].Condition)
 	require.Len(t, traffic.Secrets, 1)
 	assert.Equal(t, "traffic_secret", traffic.Secrets[0].Source)
@@ -221,6 +231,18 @@ func TestComposeTraffic(t *testing.T) {
 	for _, arg := range traffic.Command {
 		assert.NotContains(t, arg, readDotEnv(t)["MODELTRACE_TRAFFIC_SECRET"], "the secret must not appear in the command line")
 	}
+}
+
+// highRiskPercent returns the high and critical share, in percent, of the risk mix given by the
+// command argument that starts with prefix.
+func highRiskPercent(t *testing.T, command types.ShellCommand, prefix string) float64 {
+	t.Helper()
+	index := slices.IndexFunc(command, func(arg string) bool { return strings.HasPrefix(arg, prefix) })
+	require.GreaterOrEqualf(t, index, 0, "the traffic command has no %s", prefix)
+	mix, err := traffic.ParseRiskMix(strings.TrimPrefix(command[index], prefix))
+	require.NoError(t, err)
+	share := 100 * (mix[traffic.RiskHigh] + mix[traffic.RiskCritical]) / (mix[0] + mix[1] + mix[2] + mix[3])
+	return math.Round(share*1e6) / 1e6
 }
 
 func TestComposeSandboxEnvFile(t *testing.T) {

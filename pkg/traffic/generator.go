@@ -30,6 +30,11 @@ type Plan struct {
 	Duration time.Duration // stop after this long; 0 means no time limit
 	Count    int           // stop after this many log_inference calls; 0 means no count limit
 	Seed     uint64        // seeds the random choices, so a run can be repeated
+	// SpikeEvery and SpikeFor schedule risk spikes: the last SpikeFor of every SpikeEvery
+	// period draws risk levels from SpikeMix. A SpikeEvery of 0 turns spikes off.
+	SpikeEvery time.Duration
+	SpikeFor   time.Duration
+	SpikeMix   RiskMix
 }
 
 // Summary is the count of calls one traffic run made, by outcome.
@@ -53,13 +58,16 @@ func Run(ctx context.Context, submitter invoker, plan Plan, logger *slog.Logger)
 	if plan.Duration <= 0 && plan.Count <= 0 {
 		return Summary{}, errors.New("traffic run is unbounded: set a duration or a count")
 	}
+	if err := checkRate(plan.Rate); err != nil {
+		return Summary{}, err
+	}
 	if plan.Duration > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, plan.Duration)
 		defer cancel()
 	}
 	random := rand.New(rand.NewPCG(plan.Seed, plan.Seed^0x9e3779b97f4a7c15))
-	run := &runner{submitter: submitter, plan: plan, logger: logger, random: random}
+	run := &runner{submitter: submitter, plan: plan, logger: logger, random: random, now: time.Now}
 
 	if err := run.registerModels(ctx); err != nil {
 		return run.summary, err
@@ -78,6 +86,9 @@ type runner struct {
 	summary     Summary
 	attempts    int // log_inference calls submitted, whatever their outcome
 	errorStreak int
+	now         func() time.Time
+	started     time.Time // start of logInferences, from which spikes are scheduled
+	inSpike     bool
 }
 
 func (r *runner) registerModels(ctx context.Context) error {
@@ -114,6 +125,7 @@ func (r *runner) logInferences(ctx context.Context) error {
 	interval := time.Duration(float64(time.Second) / r.plan.Rate)
 	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
+	r.started = r.now()
 
 	for r.plan.Count <= 0 || r.attempts < r.plan.Count {
 		select {
@@ -124,7 +136,7 @@ func (r *runner) logInferences(ctx context.Context) error {
 
 		r.attempts++
 		modelID := r.summary.Models[r.random.IntN(len(r.summary.Models))]
-		risk := r.plan.RiskMix.Pick(r.random)
+		risk := r.currentMix().Pick(r.random)
 		op, err := LogInferenceOp(r.plan.ContractID, r.submitter.Address(), modelID, r.randomHash(), risk)
 		if err != nil {
 			return err
@@ -169,6 +181,20 @@ func (r *runner) record(ctx context.Context, op *txnbuild.InvokeHostFunction, su
 	r.errorStreak++
 	r.logger.Error("call failed", append([]any{"function", function, "hash", result.Hash, "error", err}, attrs...)...)
 	return r.errorStreak < maxConsecutiveErrors
+}
+
+// currentMix returns the risk mix for the next inference and logs when a spike starts or ends.
+func (r *runner) currentMix() RiskMix {
+	mix, spike := r.plan.mixAt(r.now().Sub(r.started))
+	if spike != r.inSpike {
+		r.inSpike = spike
+		if spike {
+			r.logger.Info("risk spike started", "high_risk_percent", mix.highShare(), "for", r.plan.SpikeFor)
+		} else {
+			r.logger.Info("risk spike ended", "high_risk_percent", mix.highShare())
+		}
+	}
+	return mix
 }
 
 func (r *runner) randomHash() [32]byte {

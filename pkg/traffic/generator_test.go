@@ -74,7 +74,7 @@ func TestRunStopsAfterConsecutiveErrors(t *testing.T) {
 	fake.txs.SetSimulationError("HostError: Error(Contract, #2)")
 
 	// The model registration fails too, so give Run a submitter that has models already.
-	runner := &runner{submitter: submitter, plan: plan, logger: slog.New(slog.DiscardHandler), random: rand.New(rand.NewPCG(1, 2))}
+	runner := &runner{submitter: submitter, plan: plan, logger: slog.New(slog.DiscardHandler), random: rand.New(rand.NewPCG(1, 2)), now: time.Now}
 	runner.summary.Models = []uint64{1}
 	err = runner.logInferences(context.Background())
 	require.Error(t, err)
@@ -105,4 +105,65 @@ func TestRunRejectsUnboundedPlan(t *testing.T) {
 	_, err := Run(context.Background(), nil, Plan{Rate: 1, Models: 1}, slog.New(slog.DiscardHandler))
 	require.Error(t, err)
 	assert.Equal(t, "traffic run is unbounded: set a duration or a count", err.Error())
+}
+
+func TestPlanMixAt(t *testing.T) {
+	plan := Plan{RiskMix: RiskMix{1, 0, 0, 0}, SpikeMix: RiskMix{0, 0, 1, 0}, SpikeEvery: 30 * time.Minute, SpikeFor: 5 * time.Minute}
+	cases := []struct {
+		elapsed   time.Duration
+		wantSpike bool
+	}{
+		{0, false},
+		{25*time.Minute - time.Nanosecond, false},
+		{25 * time.Minute, true},
+		{30*time.Minute - time.Nanosecond, true},
+		{30 * time.Minute, false},
+		{55 * time.Minute, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.elapsed.String(), func(t *testing.T) {
+			mix, spike := plan.mixAt(tc.elapsed)
+			assert.Equal(t, tc.wantSpike, spike)
+			if tc.wantSpike {
+				assert.Equal(t, plan.SpikeMix, mix)
+			} else {
+				assert.Equal(t, plan.RiskMix, mix)
+			}
+		})
+	}
+
+	plan.SpikeEvery = 0
+	_, spike := plan.mixAt(25 * time.Minute)
+	assert.False(t, spike, "SpikeEvery 0 turns spikes off")
+}
+
+func TestRunSpikesRiskMix(t *testing.T) {
+	submitter, fake := newTestSubmitter(t, 5*time.Second)
+	var logs bytes.Buffer
+	plan := Plan{
+		ContractID: testContractID, Models: 1, Rate: 1000, Count: 6, Seed: 3,
+		RiskMix: RiskMix{1, 0, 0, 0}, SpikeMix: RiskMix{0, 0, 0, 1}, SpikeEvery: 4 * time.Minute, SpikeFor: 2 * time.Minute,
+	}
+	// Each reading of the clock moves it one minute on. The run start reads it first, so
+	// inferences 2, 3 and 6 fall in the last 2 minutes of a 4-minute period.
+	clock := time.Unix(1_767_225_600, 0)
+	run := &runner{submitter: submitter, plan: plan, logger: slog.New(slog.NewTextHandler(&logs, nil)),
+		random: rand.New(rand.NewPCG(1, 2)), now: func() time.Time {
+			now := clock
+			clock = clock.Add(time.Minute)
+			return now
+		}}
+	require.NoError(t, run.registerModels(context.Background()))
+	require.NoError(t, run.logInferences(context.Background()))
+
+	var risks []uint32
+	for _, envelope := range fake.txs.Accepted() {
+		call := envelope.Operations()[0].Body.InvokeHostFunctionOp.HostFunction.InvokeContract
+		if call.FunctionName == FuncLogInference {
+			risks = append(risks, uint32(*call.Args[3].U32))
+		}
+	}
+	assert.Equal(t, []uint32{RiskLow, RiskCritical, RiskCritical, RiskLow, RiskLow, RiskCritical}, risks)
+	assert.Equal(t, 2, strings.Count(logs.String(), `msg="risk spike started" high_risk_percent=100 for=2m0s`))
+	assert.Equal(t, 1, strings.Count(logs.String(), `msg="risk spike ended" high_risk_percent=0`))
 }

@@ -32,6 +32,31 @@ func TestTrafficUsageError(t *testing.T) {
 	assert.Equal(t, "modeltrace traffic: missing secret key: set --secret-file (or --secret)\n", stderr.String())
 }
 
+func TestTrafficParseErrorPrintsUsage(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"traffic", "--rate=fast"}, &stdout, &stderr)
+	assert.Equal(t, 1, code)
+	assert.Empty(t, stdout.String())
+	assert.True(t, strings.HasPrefix(stderr.String(),
+		"modeltrace traffic: invalid value \"fast\" for flag -rate: parse error\nusage: modeltrace traffic [flags]\n"), stderr.String())
+	assert.Contains(t, stderr.String(), "  -secret-file string")
+}
+
+func TestTrafficRejectsRates(t *testing.T) {
+	for _, rate := range []string{"+Inf", "NaN", "2e9", "-1"} {
+		t.Run(rate, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), []string{
+				"traffic", "--rpc-url=http://127.0.0.1:1/rpc", "--passphrase=p", "--secret=SDUMMY",
+				"--contract=" + sorobantest.DefaultContractID, "--rate=" + rate,
+			}, &stdout, &stderr)
+			assert.Equal(t, 1, code)
+			shown := map[string]string{"+Inf": "+Inf", "NaN": "NaN", "2e9": "2e+09", "-1": "-1"}[rate]
+			assert.Equal(t, "modeltrace traffic: invalid --rate "+shown+": use a number of calls per second above 0 and at most 1000\n", stderr.String())
+		})
+	}
+}
+
 func TestTrafficRunsAgainstTestServer(t *testing.T) {
 	signer, err := keypair.FromRawSeed(sha256.Sum256([]byte("modeltrace traffic command test")))
 	require.NoError(t, err)
