@@ -1,6 +1,7 @@
 import React, { ChangeEvent, useEffect, useMemo, useState } from 'react';
 import { QueryEditorProps, SelectableValue } from '@grafana/data';
 import {
+  Combobox,
   ComboboxOption,
   InlineField,
   InlineSwitch,
@@ -12,13 +13,27 @@ import {
 } from '@grafana/ui';
 
 import type { DataSource } from '../datasource';
+import { referencedVariables } from '../templating';
+import { wholeNumberProblem } from '../validation';
 import { modelLabel } from '../variables';
-import { BiasFlagsFormat, DEFAULT_QUERY, EventKind, ModelTraceOptions, ModelTraceQuery, QueryType } from '../types';
+import {
+  BiasFlagsFormat,
+  DEFAULT_QUERY,
+  EventKind,
+  MAX_QUERY_LIMIT,
+  ModelTraceOptions,
+  ModelTraceQuery,
+  QueryType,
+} from '../types';
 
 type Props = QueryEditorProps<DataSource, ModelTraceQuery, ModelTraceOptions>;
 
 const QUERY_TYPES: Array<SelectableValue<QueryType> & { value: QueryType; description: string }> = [
-  { label: 'Risk series', value: 'riskSeries', description: 'Inferences per interval, one series per risk level.' },
+  {
+    label: 'Risk series',
+    value: 'riskSeries',
+    description: 'Inferences per interval: one series per risk level, or one total series.',
+  },
   { label: 'Bias flags', value: 'biasFlags', description: 'Bias flags raised by auditors, as counts or a table.' },
   {
     label: 'Events',
@@ -29,8 +44,12 @@ const QUERY_TYPES: Array<SelectableValue<QueryType> & { value: QueryType; descri
   { label: 'Stats', value: 'stats', description: 'Registry totals: models, events, high-risk inferences, bias flags.' },
 ];
 
-const RISK_OPTIONS: Array<SelectableValue<string>> = [
-  { label: 'All', value: '', description: 'Every risk level' },
+// "all" stands for an unset minRisk in the picker and is never stored, because alert rules send
+// the query to the backend without applyTemplateVariables.
+const ALL_RISKS = 'all';
+
+const RISK_OPTIONS: Array<ComboboxOption<string>> = [
+  { label: 'All', value: ALL_RISKS, description: 'Every risk level' },
   { label: 'Medium+', value: 'medium', description: 'Medium, High and Critical' },
   { label: 'High+', value: 'high', description: 'High and Critical' },
   { label: 'Critical', value: 'critical', description: 'Critical only' },
@@ -48,9 +67,12 @@ const EVENT_KIND_OPTIONS: Array<ComboboxOption<EventKind>> = [
 ];
 
 // Optional fields read by each query type. The backend ignores the others.
-const FIELDS: Record<QueryType, Array<'models' | 'risk' | 'group' | 'format' | 'kinds' | 'limit' | 'live'>> = {
+const FIELDS: Record<
+  QueryType,
+  Array<'models' | 'risk' | 'total' | 'group' | 'format' | 'kinds' | 'limit' | 'live'>
+> = {
   stats: [],
-  riskSeries: ['models', 'risk', 'group', 'live'],
+  riskSeries: ['models', 'risk', 'total', 'group', 'live'],
   biasFlags: ['models', 'group', 'format'],
   models: ['limit'],
   events: ['models', 'risk', 'kinds', 'limit', 'live'],
@@ -65,6 +87,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
   const typeInfo = QUERY_TYPES.find((option) => option.value === queryType);
   const { options: modelOptions, error: modelsError } = useModelOptions(datasource);
   const [limitText, setLimitText] = useState(query.limit === undefined ? '' : String(query.limit));
+  const limitError = limitProblem(limitText);
 
   // Changes that leave the query complete run it at once, but text inputs run on blur.
   const update = (changes: Partial<ModelTraceQuery>, run = true) => {
@@ -82,10 +105,26 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
     [query.modelIds, modelOptions]
   );
 
+  const riskOptions = useMemo(
+    () => [
+      ...RISK_OPTIONS,
+      ...datasource.getVariableNames().map((name) => ({ label: name, value: name, description: 'Dashboard variable' })),
+    ],
+    [datasource]
+  );
+  const minRisk = query.minRisk ?? ALL_RISKS;
+  const selectedRisk = riskOptions.find((option) => option.value === minRisk) ?? { label: minRisk, value: minRisk };
+
+  // An invalid limit stays in the input with its error, and the query keeps its last valid limit.
   const onLimitBlur = () => {
     const text = limitText.trim();
-    const limit = text === '' ? undefined : /^\d+$/.test(text) ? Number(text) : text;
-    update({ limit });
+    if (limitProblem(text) !== undefined) {
+      return;
+    }
+    const limit = text === '' ? undefined : referencedVariables(text).length > 0 ? text : Number(text);
+    if (limit !== query.limit) {
+      update({ limit });
+    }
   };
 
   return (
@@ -130,11 +169,21 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
           <Text color="warning">Could not load models ({modelsError}): type model ids instead.</Text>
         )}
         {fields.includes('risk') && (
-          <InlineField label="Min risk" labelWidth={LABEL_WIDTH} tooltip="Lowest risk level to keep.">
-            <RadioButtonGroup<string>
-              options={RISK_OPTIONS}
-              value={query.minRisk ?? ''}
-              onChange={(value) => update({ minRisk: value === '' ? undefined : value })}
+          <InlineField
+            label="Min risk"
+            labelWidth={LABEL_WIDTH}
+            tooltip="Lowest risk level to keep. A variable such as $risk may select several levels, and the lowest one applies."
+          >
+            <Combobox<string>
+              id="query-min-risk"
+              width={24}
+              options={riskOptions}
+              value={selectedRisk}
+              createCustomValue
+              customValueDescription="Variable, e.g. $risk"
+              onChange={(option: ComboboxOption<string>) =>
+                update({ minRisk: option.value === ALL_RISKS ? undefined : option.value })
+              }
             />
           </InlineField>
         )}
@@ -171,7 +220,9 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
           <InlineField
             label="Limit"
             labelWidth={LABEL_WIDTH}
-            tooltip="Newest rows first, at most this many. A number or a variable such as $limit; empty means no limit."
+            tooltip={`Newest rows first, at most this many: 1 to ${MAX_QUERY_LIMIT}, or a variable such as $limit. Empty means no limit.`}
+            invalid={limitError !== undefined}
+            error={limitError}
           >
             <Input
               aria-label="Limit"
@@ -180,6 +231,19 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
               value={limitText}
               onChange={(event: ChangeEvent<HTMLInputElement>) => setLimitText(event.currentTarget.value)}
               onBlur={onLimitBlur}
+            />
+          </InlineField>
+        )}
+        {fields.includes('total') && (
+          <InlineField
+            label="Total"
+            labelWidth={LABEL_WIDTH}
+            tooltip="One series counting every inference at or above the minimum risk, instead of one series per risk level."
+          >
+            <InlineSwitch
+              aria-label="Total"
+              value={query.total ?? false}
+              onChange={(event: React.FormEvent<HTMLInputElement>) => update({ total: event.currentTarget.checked })}
             />
           </InlineField>
         )}
@@ -210,6 +274,15 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
       </Stack>
     </Stack>
   );
+}
+
+// An empty limit means no limit. A variable's value is checked by the backend, once
+// applyTemplateVariables has turned it into a number.
+function limitProblem(text: string): string | undefined {
+  if (text.trim() === '' || referencedVariables(text).length > 0) {
+    return undefined;
+  }
+  return wholeNumberProblem(text, MAX_QUERY_LIMIT);
 }
 
 /** Loads the model picker's options from GET /models, with the dashboard's variables first. */
