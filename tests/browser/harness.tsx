@@ -23,7 +23,7 @@ const MODELS = [
 // Only the methods the query editor calls, because the real DataSource needs Grafana's runtime.
 const fakeDataSource = {
   getModels: () => Promise.resolve(MODELS),
-  getVariableNames: () => ['$model'],
+  getVariableNames: () => ['$model', '$risk'],
 } as unknown as DataSource;
 
 const initialSettings = {
@@ -42,7 +42,7 @@ const initialSettings = {
   isDefault: false,
   readOnly: false,
   withCredentials: false,
-  jsonData: { network: 'custom' as const },
+  jsonData: {},
   secureJsonFields: { authHeaderValue: true },
 } as unknown as Settings; // Leaves out the deprecated database field, which this plugin never reads.
 

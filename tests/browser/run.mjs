@@ -1,10 +1,13 @@
 // Browser check of the editors: bundles harness.tsx with webpack, serves it on 127.0.0.1,
 // drives it in Debian's headless Chromium through playwright-core, asserts what the page shows
-// and saves screenshots to docs/images/. Exits non-zero when a step fails.
+// and saves screenshots. Exits non-zero when a step fails.
+//
+// Screenshots go to .cache/screenshots/, which git ignores. UPDATE_SCREENSHOTS=1 writes them to
+// docs/images/ instead, where the README and plugin.json take them from.
 //
 // Needs /usr/bin/chromium (scripts/setup-frontend.sh installs it); playwright downloads no browser.
 import { createServer } from 'node:http';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,7 +17,7 @@ import { chromium } from 'playwright-core';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const IMAGES = path.join(ROOT, 'docs/images');
+const IMAGES = path.join(ROOT, process.env.UPDATE_SCREENSHOTS === '1' ? 'docs/images' : '.cache/screenshots');
 const ICONS = path.join(ROOT, 'node_modules/@grafana/ui/dist/public/img/icons');
 const STEP_TIMEOUT_MS = 10_000;
 const VALID_CONTRACT_ID = 'CAAQCAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQC526';
@@ -112,11 +115,23 @@ function startServer(bundleDir) {
 async function checkConfigEditor(page) {
   console.log('ConfigEditor');
   const editor = page.locator('#config-editor');
-
-  await page.locator('#config-rpc-url').fill('http://127.0.0.1:8000/rpc');
-  await page.locator('#config-network').click();
-  await page.getByRole('option', { name: /^Testnet/ }).click();
+  const network = page.locator('#config-network');
   const passphrase = page.locator('#config-passphrase');
+
+  check((await network.inputValue()) === 'Testnet', 'empty settings show testnet, as the backend uses');
+  check((await passphrase.inputValue()) === 'Test SDF Network ; September 2015', 'empty settings show its passphrase');
+
+  await page.locator('#config-rpc-url').fill('http://');
+  check(await editor.getByText('RPC URL "http://" has no host').isVisible(), 'URL without a host shows an error');
+  await page.locator('#config-rpc-url').fill('http://127.0.0.1:8000/rpc');
+  check(!(await editor.getByText(/has no host/).isVisible()), 'URL with a host clears the error');
+
+  await network.click();
+  await page.getByRole('option', { name: /^Custom/ }).click();
+  check((await passphrase.getAttribute('readonly')) === null, 'custom passphrase is editable');
+  check(await editor.getByText(/^Network passphrase is missing/).isVisible(), 'empty custom passphrase shows an error');
+  await network.click();
+  await page.getByRole('option', { name: /^Testnet/ }).click();
   check((await passphrase.inputValue()) === 'Test SDF Network ; September 2015', 'testnet fills the passphrase');
   check((await passphrase.getAttribute('readonly')) !== null, 'preset passphrase is read-only');
 
@@ -133,12 +148,28 @@ async function checkConfigEditor(page) {
   await page.locator('#config-registryContractId').fill(VALID_CONTRACT_ID);
   check(!(await lengthError.isVisible()), 'valid contract id clears the message');
 
+  const headerWarning = editor.getByText(/^Auth header name is missing/);
+  check(await headerWarning.isVisible(), 'saved secret without a header name shows a warning');
   await page.locator('#config-auth-header-name').fill('Authorization');
+  check(!(await headerWarning.isVisible()), 'header name clears the warning');
   check(await editor.getByRole('button', { name: 'Reset' }).isVisible(), 'configured secret offers Reset');
+
+  await page.locator('#config-timeout').fill('2.5');
+  check(
+    await editor.getByText('"2.5" is not a whole number: enter a number of 1 or more').isVisible(),
+    'fractional timeout shows an error'
+  );
+  await page.locator('#config-timeout').fill('45');
+  await page.locator('#config-live-poll').fill('2000');
+  await page.locator('#config-index-max').fill('256');
+  check(!(await editor.getByText(/is not a whole number/).isVisible()), 'whole numbers clear the error');
 
   const settings = await page.evaluate(() => window.harnessState.settings);
   check(settings.jsonData.network === 'testnet', 'settings store network testnet');
   check(settings.jsonData.rpcUrl === 'http://127.0.0.1:8000/rpc', 'settings store the RPC URL');
+  check(settings.jsonData.timeoutSeconds === 45, 'settings store timeoutSeconds 45');
+  check(settings.jsonData.livePollMs === 2000, 'settings store livePollMs 2000');
+  check(settings.jsonData.indexMaxMiB === 256, 'settings store indexMaxMiB 256');
 
   // Leave one invalid optional id on screen so the screenshot shows an inline error.
   await page.locator('#config-attestationContractId').fill(VALID_CONTRACT_ID.slice(0, 55) + 'A');
@@ -152,9 +183,9 @@ async function checkConfigEditor(page) {
   await editor.screenshot({ path: path.join(IMAGES, 'config-editor.png') });
 }
 
-const FIELD_LABELS = ['Models', 'Min risk', 'Format', 'Event kinds', 'Limit', 'Group by model', 'Live'];
+const FIELD_LABELS = ['Models', 'Min risk', 'Format', 'Event kinds', 'Limit', 'Total', 'Group by model', 'Live'];
 const VISIBLE = {
-  'Risk series': ['Models', 'Min risk', 'Group by model', 'Live'],
+  'Risk series': ['Models', 'Min risk', 'Total', 'Group by model', 'Live'],
   'Bias flags': ['Models', 'Format', 'Group by model'],
   Events: ['Models', 'Min risk', 'Event kinds', 'Limit', 'Live'],
   Models: ['Limit'],
@@ -191,15 +222,33 @@ async function checkQueryEditor(page) {
   await page.getByRole('option', { name: 'Bias flagged' }).click();
   await page.keyboard.press('Escape');
 
-  await editor.getByRole('radio', { name: 'High+', exact: true }).check();
-  await editor.getByRole('textbox', { name: 'Limit' }).fill('500');
-  await editor.getByRole('textbox', { name: 'Limit' }).blur();
+  await page.locator('#query-min-risk').click();
+  await page.getByRole('option', { name: /^High\+/ }).click();
+  const limit = editor.getByRole('textbox', { name: 'Limit' });
+  await limit.fill('10x');
+  await limit.blur();
+  check(
+    await editor.getByText('"10x" is not a whole number: enter a number from 1 to 100000').isVisible(),
+    'limit 10x shows an error'
+  );
+  check((await page.evaluate(() => window.harnessState.query.limit)) === undefined, 'limit 10x is not stored');
+  await limit.fill('500');
+  await limit.blur();
 
-  const state = await page.evaluate(() => window.harnessState);
+  let state = await page.evaluate(() => window.harnessState);
   check(JSON.stringify(state.query.modelIds) === '["1"]', 'query stores model id 1');
   check(JSON.stringify(state.query.eventKinds) === '["inference_logged","bias_flagged"]', 'query stores event kinds');
   check(state.query.minRisk === 'high' && state.query.limit === 500, 'query stores min risk and limit');
   check(state.runs > 0, 'changes run the query');
+
+  // The screenshot shows the risk series with a risk variable and the total series.
+  await editor.getByRole('radio', { name: 'Risk series', exact: true }).check();
+  await page.locator('#query-min-risk').click();
+  await page.getByRole('option', { name: /^\$risk/ }).click();
+  await editor.getByLabel('Total').check({ force: true });
+  state = await page.evaluate(() => window.harnessState);
+  check(state.query.minRisk === '$risk', 'query stores the risk variable');
+  check(state.query.total === true, 'query stores total');
 
   await page.mouse.move(0, 0);
   await editor.screenshot({ path: path.join(IMAGES, 'query-editor.png') });
@@ -209,6 +258,7 @@ async function main() {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} not found: run scripts/setup-frontend.sh or set CHROMIUM_PATH`);
   }
+  await mkdir(IMAGES, { recursive: true });
   const bundleDir = await mkdtemp(path.join(tmpdir(), 'modeltrace-harness-'));
   const profileDir = await mkdtemp(path.join(tmpdir(), 'modeltrace-chromium-'));
   let server;
@@ -222,7 +272,7 @@ async function main() {
     context = await chromium.launchPersistentContext(profileDir, {
       executablePath: CHROMIUM,
       headless: true,
-      viewport: { width: 1280, height: 1400 },
+      viewport: { width: 1280, height: 2000 },
       args: [
         '--no-sandbox',
         '--disable-gpu',
@@ -261,5 +311,6 @@ try {
 for (const failure of failures) {
   console.error(`failed: ${failure}`);
 }
+console.log(`screenshots: ${path.relative(ROOT, IMAGES)}/`);
 console.log(`browser: ${passes} passed, ${failures.length} failed`);
 process.exitCode = failures.length === 0 ? 0 : 1;
