@@ -260,7 +260,9 @@ func TestComposeSandboxService(t *testing.T) {
 
 	sandbox := service(t, loadCompose(t, nil), "sandbox")
 	assert.Equal(t, []string{"sandbox"}, sandbox.Profiles)
-	assert.Equal(t, types.ShellCommand{"sandbox", "--listen=0.0.0.0:8000", "--history=6h"}, sandbox.Command)
+	assert.Equal(t, types.ShellCommand{
+		"sandbox", "--listen=0.0.0.0:8000", "--history=6h", "--risk-mix=low:79,medium:19,high:1,critical:1",
+	}, sandbox.Command)
 	require.NotNil(t, sandbox.HealthCheck)
 	assert.Contains(t, sandbox.HealthCheck.Test[1], `"method":"getHealth"`)
 }
