@@ -65,7 +65,7 @@ func TestParseSandboxFlags(t *testing.T) {
 	assert.Equal(t, "Standalone Network ; February 2017", opts.Passphrase)
 	assert.Equal(t, 5*time.Second, opts.Generator.LedgerInterval)
 	assert.Equal(t, 20, opts.Generator.EventsPerLedger)
-	assert.Equal(t, [4]int{70, 20, 8, 2}, opts.Generator.RiskWeights)
+	assert.Equal(t, [4]int{79, 19, 1, 1}, opts.Generator.RiskWeights)
 	assert.Equal(t, 0.02, opts.Generator.BiasRate)
 	assert.Equal(t, uint(120960), opts.Retention)
 
