@@ -1,3 +1,5 @@
+import path from 'path';
+
 import { getPluginJson, hasReadme } from './utils.ts';
 
 const pluginJson = getPluginJson();
@@ -15,8 +17,10 @@ export const copyFilePatterns = [
   { from: '../CHANGELOG.md', to: '.', force: true, noErrorOnMissing: true },
   { from: '**/query_help.md', to: '.', noErrorOnMissing: true },
   ...logoPaths.map((logoPath) => ({ from: logoPath, to: logoPath })),
+  // Screenshots live once, in docs/images/ beside the README that shows them, and plugin.json
+  // names their copies in dist/img/.
   ...screenshotPaths.map((screenshotPath) => ({
-    from: screenshotPath,
+    from: path.posix.join('../docs/images', path.posix.basename(screenshotPath)),
     to: screenshotPath,
   })),
 ];
