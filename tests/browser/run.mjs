@@ -5,7 +5,7 @@
 // Screenshots go to .cache/screenshots/, which git ignores. UPDATE_SCREENSHOTS=1 writes them to
 // docs/images/ instead, where the README and plugin.json take them from.
 //
-// Needs /usr/bin/chromium (scripts/setup-frontend.sh installs it); playwright downloads no browser.
+// Needs /usr/bin/chromium (scripts/setup.sh installs it); playwright downloads no browser.
 import { createServer } from 'node:http';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -256,7 +256,7 @@ async function checkQueryEditor(page) {
 
 async function main() {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} not found: run scripts/setup-frontend.sh or set CHROMIUM_PATH`);
+    throw new Error(`${CHROMIUM} not found: run scripts/setup.sh or set CHROMIUM_PATH`);
   }
   await mkdir(IMAGES, { recursive: true });
   const bundleDir = await mkdtemp(path.join(tmpdir(), 'modeltrace-harness-'));
