@@ -121,8 +121,11 @@ func TestComposeGrafana(t *testing.T) {
 	project := loadCompose(t, nil)
 	grafana := service(t, project, "grafana")
 
-	t.Run("image", func(t *testing.T) {
-		assert.Equal(t, "grafana/grafana:12.4.10", grafana.Image, "a 12.x tag from 12.4 on, the version the frontend is built against")
+	t.Run("build", func(t *testing.T) {
+		require.NotNil(t, grafana.Build, "the plugin is built into the Grafana image")
+		assert.Equal(t, repoRoot(t), grafana.Build.Context)
+		assert.Equal(t, "docker/grafana/Dockerfile", grafana.Build.Dockerfile)
+		assert.Empty(t, grafana.Image, "an image name beside build would tag the built image with it")
 	})
 	t.Run("no feature toggles", func(t *testing.T) {
 		_, set := grafana.Environment["GF_FEATURE_TOGGLES_ENABLE"]
@@ -143,14 +146,12 @@ func TestComposeGrafana(t *testing.T) {
 		assert.Equal(t, "3000", grafana.Ports[0].Published)
 	})
 	t.Run("mounts", func(t *testing.T) {
-		root := repoRoot(t)
-		mounts := map[string]string{}
-		for _, volume := range grafana.Volumes {
-			mounts[volume.Target] = volume.Source
-			assert.Truef(t, volume.ReadOnly, "mount %s should be read-only", volume.Target)
-		}
-		assert.Equal(t, filepath.Join(root, "dist"), mounts["/var/lib/grafana/plugins/modeltrace-soroban-datasource"])
-		assert.Equal(t, filepath.Join(root, "provisioning"), mounts["/etc/grafana/provisioning"])
+		require.Len(t, grafana.Volumes, 1, "only provisioning/ is mounted, the plugin is in the image")
+		mount := grafana.Volumes[0]
+		assert.Equal(t, types.VolumeTypeBind, mount.Type)
+		assert.Equal(t, filepath.Join(repoRoot(t), "provisioning"), mount.Source)
+		assert.Equal(t, "/etc/grafana/provisioning", mount.Target)
+		assert.True(t, mount.ReadOnly)
 	})
 	t.Run("depends on", func(t *testing.T) {
 		deploy := grafana.DependsOn["deploy"]
