@@ -1,11 +1,15 @@
 // Times how fast Node decodes registry events, for the Go-vs-Node indexer comparison.
 //
-// It reads the events of a scenario file, repeats them to --events events, and measures two
+// It reads the events of a scenario file, repeats them to --events events, and measures three
 // decoders. The scval decoder runs xdr.ScVal.fromXDR(b64, 'base64') and scValToNative for every
 // topic and the value, as a Node indexer built on @stellar/stellar-sdk does per event. The
-// base64 decoder runs Buffer.from(b64, 'base64') on the same payloads: the floor any decoder pays.
-// It prints one JSON line with events/s for each (the median of --rounds timed rounds, after
-// one untimed warm-up round).
+// scval + bucket decoder also counts each inference per 1-minute bucket and risk level, as a
+// riskSeries query does. The base64 decoder runs Buffer.from(b64, 'base64') on the same
+// payloads: the floor any decoder pays. It prints one JSON line with events/s for each (the
+// median of --rounds timed rounds, after one untimed warm-up round).
+//
+// The repeated events are placed 20 to a ledger, ledgers 5 s apart, as
+// `modeltrace-bench decode` places them on the Go side.
 //
 // Usage: node decode.mjs [--scenario PATH] [--events N] [--rounds R]
 
@@ -69,6 +73,26 @@ function countMismatches(events) {
   return mismatches;
 }
 
+// decodeScValBucket decodes like decodeScVal and counts every inference_logged event in a
+// typed array indexed by 1-minute bucket and risk level. It returns the number counted.
+function decodeScValBucket(events) {
+  const counts = new Float64Array((bucketOf(events[events.length - 1]) + 1) * 4);
+  let counted = 0;
+  for (const ev of events) {
+    const [name, , risk] = ev.topics.map((t) => scValToNative(xdr.ScVal.fromXDR(t, 'base64')));
+    scValToNative(xdr.ScVal.fromXDR(ev.value, 'base64'));
+    if (name === 'inference_logged') {
+      counts[bucketOf(ev) * 4 + risk]++;
+      counted++;
+    }
+  }
+  return counted;
+}
+
+function bucketOf(ev) {
+  return Math.floor(ev.closeTime / 60);
+}
+
 // decodeScVal returns a checksum so the work cannot be optimised away.
 function decodeScVal(events) {
   let sum = 0;
@@ -109,13 +133,18 @@ function rate(fn, events) {
 }
 
 const source = loadEvents(opts.scenario);
-const events = Array.from({ length: target }, (_, i) => source[i % source.length]);
+const perLedger = 20;
+const events = Array.from({ length: target }, (_, i) => ({
+  ...source[i % source.length],
+  closeTime: 5 * Math.floor(i / perLedger),
+}));
 const mismatches = countMismatches(source);
 if (mismatches > 0) {
   process.stderr.write(`decode.mjs: ${mismatches} of ${source.length} events decode to a name or ` +
     'model id other than their "decoded" field\n');
 }
 
+const scvalBucket = rate(decodeScValBucket, events);
 const scval = rate(decodeScVal, events);
 const base64 = rate(decodeBase64, events);
 const sdkManifest = new URL('./node_modules/@stellar/stellar-sdk/package.json', import.meta.url);
@@ -127,6 +156,8 @@ console.log(JSON.stringify({
   rounds,
   node: process.version,
   stellar_sdk: sdkVersion,
+  scval_bucket_events_per_s: scvalBucket.perSecond,
+  inferences_counted: scvalBucket.checksum,
   scval_events_per_s: scval.perSecond,
   base64_events_per_s: base64.perSecond,
   mismatches,
