@@ -1,6 +1,10 @@
 package index
 
-import "sort"
+import (
+	"sort"
+
+	"github.com/modeltrace/soroban-datasource/pkg/soroban"
+)
 
 // batch is a run of records in chain order together with the Raw form of its newest records.
 // Its slices are never written in place once other goroutines can read them: records may only
@@ -12,11 +16,16 @@ type batch struct {
 	rawSize int64 // estimated bytes of raws
 }
 
+// raw returns the Raw form of record i, or nil when b does not keep it or the event did not
+// decode.
 func (b *batch) raw(i int) *Raw {
 	if i < b.rawFrom {
 		return nil
 	}
-	return &b.raws[i-b.rawFrom]
+	if raw := &b.raws[i-b.rawFrom]; raw.ID != "" {
+		return raw
+	}
+	return nil
 }
 
 // search returns the index of the first record in ledger or later.
@@ -74,48 +83,65 @@ func sumRawBytes(raws []Raw) int64 {
 	return total
 }
 
-// builder collects the records of one scan and keeps the Raw form of only the newest keep
-// records, in a ring, so a long scan holds at most keep raws.
+// builder collects the records of one scan. It keeps the newest keep events of the scan
+// undecoded, in a ring, and decodes only those into their Raw form when the scan is done, so a
+// long scan decodes the values of at most keep events.
 type builder struct {
 	records []compact
 	keep    int
-	ring    []Raw
-	next    int // ring slot the next raw goes to once the ring is full
+	ring    []soroban.Event
+	next    int // ring slot the next event goes to once the ring is full
 	ringSz  int64
 }
 
-func (b *builder) add(rec compact, raw *Raw) {
+func (b *builder) add(rec compact, ev soroban.Event) {
 	b.records = append(b.records, rec)
 	if b.keep == 0 {
 		return
 	}
-	if raw == nil {
-		// Malformed and unknown events have no raw form: the ring must still stay aligned
-		// with the newest records.
-		raw = &Raw{}
-	}
-	b.ringSz += rawBytes(raw)
+	b.ringSz += pendingBytes(&ev)
 	if len(b.ring) < b.keep {
-		b.ring = append(b.ring, *raw)
+		b.ring = append(b.ring, ev)
 		return
 	}
-	b.ringSz -= rawBytes(&b.ring[b.next])
-	b.ring[b.next] = *raw
+	b.ringSz -= pendingBytes(&b.ring[b.next])
+	b.ring[b.next] = ev
 	b.next = (b.next + 1) % b.keep
+}
+
+// pendingBytes estimates the memory of an event held in the ring: its strings.
+func pendingBytes(ev *soroban.Event) int64 {
+	size := rawBaseBytes + int64(len(ev.ID)+len(ev.TxHash)+len(ev.Value))
+	for _, topic := range ev.Topics {
+		size += int64(len(topic))
+	}
+	return size
 }
 
 func (b *builder) bytes() int64 {
 	return int64(len(b.records))*recordBytes + b.ringSz
 }
 
+// finish decodes the kept events and returns the batch. Records whose event is malformed or
+// unknown, or whose value does not decode, get an empty Raw, which queries deliver as nil.
 func (b *builder) finish() batch {
-	raws := make([]Raw, 0, len(b.ring))
-	raws = append(raws, b.ring[b.next:]...)
-	raws = append(raws, b.ring[:b.next]...)
+	ordered := make([]soroban.Event, 0, len(b.ring))
+	ordered = append(ordered, b.ring[b.next:]...)
+	ordered = append(ordered, b.ring[:b.next]...)
+	raws := make([]Raw, 0, len(ordered))
+	for _, ev := range ordered {
+		raw := &Raw{}
+		if rec := b.records[len(b.records)-len(ordered)+len(raws)]; rec.kind != kindMalformed && rec.kind != kindUnknown {
+			if decoded := decodeRaw(ev); decoded != nil {
+				raw = decoded
+			}
+		}
+		raws = append(raws, *raw)
+	}
 	return batch{
 		records: b.records,
 		raws:    raws,
 		rawFrom: len(b.records) - len(raws),
-		rawSize: b.ringSz,
+		rawSize: sumRawBytes(raws),
 	}
 }

@@ -108,8 +108,7 @@ func (ix *Index) run(ctx context.Context, f *flight) {
 
 	b := builder{keep: ix.opts.KeepRawNewest}
 	result, err := ix.scanner.ScanEvents(ctx, f.rng, ix.filters, func(ev soroban.Event) error {
-		rec, raw := decode(ev, b.keep > 0)
-		b.add(rec, raw)
+		b.add(decodeRecord(ev), ev)
 		if b.bytes() > ix.opts.MaxBytes {
 			return errTooBig
 		}

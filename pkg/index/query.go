@@ -183,7 +183,11 @@ func (q *query) stream(rng soroban.LedgerRange) (stopped bool, err error) {
 	q.stats.Streamed = append(q.stats.Streamed, rng)
 
 	result, err := q.ix.scanner.ScanEvents(q.ctx, rng, q.ix.filters, func(ev soroban.Event) error {
-		rec, raw := decode(ev, true)
+		rec := decodeRecord(ev)
+		var raw *Raw
+		if rec.kind != kindMalformed && rec.kind != kindUnknown {
+			raw = decodeRaw(ev)
+		}
 		if !q.emit(&rec, raw) {
 			return errStopped
 		}

@@ -102,37 +102,41 @@ func rawBytes(r *Raw) int64 {
 	return rawBaseBytes + int64(strings)
 }
 
-// decode turns an event into its compact record, and its Raw form when wanted.
-func decode(ev soroban.Event, wantRaw bool) (compact, *Raw) {
+// decodeRecord turns an event into its compact record. It reads only the topics, which carry
+// the kind, model and risk level, because the value is most of the decoding work and counts
+// do not need it. An event whose value is malformed is therefore counted, and only decodeRaw,
+// which event tables use, rejects it.
+func decodeRecord(ev soroban.Event) compact {
 	rec := compact{ledger: ev.Ledger, closeTime: closeTimeOf(ev), kind: kindMalformed}
 
-	decoded, err := registry.DecodeEvent(ev.Topics, ev.Value)
+	header, err := registry.DecodeTopics(ev.Topics)
 	switch {
 	case errors.Is(err, registry.ErrUnknownEvent):
 		rec.kind = kindUnknown
-		return rec, nil
+		return rec
 	case err != nil:
-		return rec, nil
+		return rec
 	}
 
-	kind, ok := kindOf(decoded.Kind)
+	kind, ok := kindOf(header.Kind)
 	if !ok {
 		rec.kind = kindUnknown
-		return rec, nil
-	}
-	// NOTE: a risk level above 255 is stored as malformed because the compact record keeps
-	// one byte; the contract only emits 0..3.
-	if decoded.Risk > math.MaxUint8 {
-		return rec, nil
+		return rec
 	}
 	rec.kind = kind
-	rec.risk = uint8(decoded.Risk)
-	rec.modelID = decoded.ModelID
+	rec.risk = uint8(header.Risk)
+	rec.modelID = header.ModelID
+	return rec
+}
 
-	if !wantRaw {
-		return rec, nil
+// decodeRaw decodes the whole event for event tables. It returns nil when the event does not
+// decode.
+func decodeRaw(ev soroban.Event) *Raw {
+	decoded, err := registry.DecodeEvent(ev.Topics, ev.Value)
+	if err != nil {
+		return nil
 	}
-	return rec, &Raw{ID: ev.ID, TxHash: ev.TxHash, Event: decoded}
+	return &Raw{ID: ev.ID, TxHash: ev.TxHash, Event: decoded}
 }
 
 func closeTimeOf(ev soroban.Event) uint32 {

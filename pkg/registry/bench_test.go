@@ -52,3 +52,18 @@ func BenchmarkDecodeEvent(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDecodeTopics measures DecodeTopics over the scenario fixture's events, the path
+// that counting takes.
+func BenchmarkDecodeTopics(b *testing.B) {
+	events := loadScenario(b).Events
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		if _, err := DecodeTopics(events[n%len(events)].Topics); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
+}
