@@ -68,11 +68,16 @@ func NewDatasourceWithHTTPClient(settings Settings, httpClient *http.Client) *Da
 func newDatasource(settings Settings, settingsErr error, httpClient *http.Client) *Datasource {
 	d := &Datasource{settings: settings, settingsErr: settingsErr}
 	if httpClient != nil {
-		d.rpc = soroban.NewClient(settings.RPCURL, httpClient, soroban.Options{MaxEvents: settings.MaxEventsPerQuery})
+		// Both clients share the ledger close times they see, so the events the index scans
+		// spare the time range mapping its getLedgers reads.
+		ledgerTimes := soroban.NewLedgerTimes()
+		d.rpc = soroban.NewClient(settings.RPCURL, httpClient, soroban.Options{
+			MaxEvents: settings.MaxEventsPerQuery, LedgerTimes: ledgerTimes,
+		})
 		d.windows = newWindowCache(d.rpc)
 		// The index scans whole ledger ranges of the contract and bounds its memory itself,
 		// so its client has no per-scan event cap.
-		indexRPC := soroban.NewClient(settings.RPCURL, httpClient, soroban.Options{})
+		indexRPC := soroban.NewClient(settings.RPCURL, httpClient, soroban.Options{LedgerTimes: ledgerTimes})
 		d.events = index.New(indexRPC, settings.RegistryContractID, index.Options{
 			MaxBytes: settings.IndexMaxBytes, KeepRawNewest: keepRawEvents,
 		})

@@ -46,6 +46,9 @@ type Options struct {
 	MaxEvents int
 	// Logger receives a Debug record for each retry. Nil disables logging.
 	Logger *slog.Logger
+	// LedgerTimes remembers the ledger close times the client sees, so LedgerWindow needs
+	// fewer getLedgers reads. Nil gives the client a LedgerTimes of its own.
+	LedgerTimes *LedgerTimes
 }
 
 func (o Options) withDefaults() Options {
@@ -62,6 +65,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxRetryAfter <= 0 {
 		o.MaxRetryAfter = DefaultMaxRetryAfter
+	}
+	if o.LedgerTimes == nil {
+		o.LedgerTimes = NewLedgerTimes()
 	}
 	return o
 }

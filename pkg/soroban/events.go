@@ -104,6 +104,11 @@ type scan struct {
 	haveLast   bool
 	result     ScanResult
 	stats      callStats
+
+	// The close time of the ledger of the last visited event, parsed once per ledger.
+	closedLedger uint32
+	closedText   string
+	closedAt     time.Time
 }
 
 func (s *scan) run(ctx context.Context, pos position) (ScanResult, error) {
@@ -197,15 +202,30 @@ func (s *scan) consume(events []protocol.EventInfo) (passedEnd bool, err error) 
 	return false, nil
 }
 
+// closeTime parses the event's ledgerClosedAt once per ledger, since the events of a ledger
+// share it, and remembers the ledger's close time for LedgerWindow.
+func (s *scan) closeTime(info protocol.EventInfo, ledger uint32) (time.Time, error) {
+	if s.closedLedger == ledger && s.closedText == info.LedgerClosedAt && !s.closedAt.IsZero() {
+		return s.closedAt, nil
+	}
+	closedAt, err := time.Parse(time.RFC3339, info.LedgerClosedAt)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("getEvents returned event %s with invalid ledgerClosedAt %q: %w", info.ID, info.LedgerClosedAt, err)
+	}
+	s.closedLedger, s.closedText, s.closedAt = ledger, info.LedgerClosedAt, closedAt
+	s.c.opts.LedgerTimes.add(ledgerPoint{seq: ledger, closed: closedAt.Unix()})
+	return closedAt, nil
+}
+
 func (s *scan) visitEvent(info protocol.EventInfo, ledger uint32) error {
 	maxEvents := s.c.opts.MaxEvents
 	if maxEvents > 0 && s.result.Events >= maxEvents {
 		return fmt.Errorf("%w: ledgers [%d, %d) hold more than %d matching events; stopped at ledger %d",
 			ErrTooManyEvents, s.start, s.end, maxEvents, ledger)
 	}
-	closedAt, err := time.Parse(time.RFC3339, info.LedgerClosedAt)
+	closedAt, err := s.closeTime(info, ledger)
 	if err != nil {
-		return fmt.Errorf("getEvents returned event %s with invalid ledgerClosedAt %q: %w", info.ID, info.LedgerClosedAt, err)
+		return err
 	}
 	s.result.Events++
 	event := Event{

@@ -59,6 +59,15 @@ func (m *ledgerMap) add(points ...ledgerPoint) {
 	}
 }
 
+// addKnown adds remembered points that lie inside the node's retention window.
+func (m *ledgerMap) addKnown(points ...ledgerPoint) {
+	for _, p := range points {
+		if p.seq >= m.oldest.seq && p.seq <= m.latest.seq {
+			m.add(p)
+		}
+	}
+}
+
 // split returns the last known ledger that closed before second and the first that closed
 // at or after it.
 func (m *ledgerMap) split(second int64) (before ledgerPoint, hasBefore bool, after ledgerPoint, hasAfter bool) {
@@ -185,5 +194,6 @@ func (m *ledgerMap) readNear(ctx context.Context, seq uint32, placement pagePlac
 		points = append(points, ledgerPoint{seq: ledger.Sequence, closed: ledger.LedgerCloseTime})
 	}
 	m.add(points...)
+	m.c.opts.LedgerTimes.add(points...)
 	return nil
 }

@@ -71,6 +71,9 @@ func (c *Client) ledgerWindow(ctx context.Context, from, to time.Time, stats *ca
 
 	m := newLedgerMap(c, stats, health)
 	fromSec, toSec := ceilUnix(from), to.Unix()
+	c.opts.LedgerTimes.add(m.oldest, m.latest)
+	m.addKnown(c.opts.LedgerTimes.around(fromSec)...)
+	m.addKnown(c.opts.LedgerTimes.around(toSec + 1)...)
 	window := Window{
 		From: from, To: to, OldestLedger: m.oldest.seq, LatestLedger: m.latest.seq,
 		LatestClosedAt: time.Unix(m.latest.closed, 0).UTC(),
