@@ -289,3 +289,10 @@ func (ix *Index) waitersOf(rng soroban.LedgerRange) int {
 func lr(start, end uint32) soroban.LedgerRange {
 	return soroban.LedgerRange{Start: start, End: end}
 }
+
+// flightCount returns how many scans are in flight.
+func (ix *Index) flightCount() int {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	return len(ix.flights)
+}

@@ -91,15 +91,26 @@ func (ix *Index) wait(ctx context.Context, f *flight) bool {
 	case <-ctx.Done():
 	}
 
+	ix.release(f)
+	return false
+}
+
+// release gives up one waiter's claim on f. The last waiter to give up cancels the scan. A
+// scan that is already done is left alone: its records are cached.
+func (ix *Index) release(f *flight) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	select {
+	case <-f.done:
+		return
+	default:
+	}
 	f.waiters--
 	if f.waiters == 0 {
 		// No query waits for the range any more, so a later query starts a new scan.
 		ix.removeFlightLocked(f)
 		f.cancel()
 	}
-	return false
 }
 
 // run scans f's range, then caches it unless the scan failed.

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -57,7 +58,7 @@ func TestQueryRefreshScansNewLedgers(t *testing.T) {
 	got, second, err := collect(context.Background(), ix, lr(1010, 2100), 2050)
 	require.NoError(t, err)
 
-	assert.Equal(t, []soroban.LedgerRange{lr(1000, 2000), lr(2000, 2051)}, fake.scanned())
+	assert.ElementsMatch(t, []soroban.LedgerRange{lr(1000, 2000), lr(2000, 2051)}, fake.scanned())
 	assert.Equal(t, lr(1010, 2051), second.Range)
 	assert.Equal(t, []soroban.LedgerRange{lr(2000, 2051)}, second.Scanned)
 	assert.Equal(t, uint32(990), second.CachedLedgers)
@@ -85,7 +86,7 @@ func TestQueryOverlapScansGaps(t *testing.T) {
 	require.NoError(t, err)
 
 	gaps := []soroban.LedgerRange{lr(50, 100), lr(200, 300), lr(400, 450)}
-	assert.Equal(t, gaps, fake.scanned()[2:])
+	assert.ElementsMatch(t, gaps, fake.scanned()[2:])
 	assert.Equal(t, gaps, stats.Scanned)
 	assert.Equal(t, uint32(200), stats.CachedLedgers)
 	assert.Equal(t, direct(t, c, lr(50, 450)), got)
@@ -359,4 +360,48 @@ func TestStatsString(t *testing.T) {
 	assert.Equal(t, "index ledgers [100, 400): 200 from cache, scanned [300, 400), "+
 		"joined [100, 150), streamed without caching [400, 500) [600, 700), clamped to oldest ledger 100; "+
 		"records=12 malformed=1 unknown=0 rpcCalls=3 pages=2", stats.String())
+}
+
+func TestQueryScansChunksAhead(t *testing.T) {
+	c := newChain(t, 4)
+	fake := newFake(c)
+	fake.gate = make(chan struct{})
+	ix := New(fake, testContract, Options{ChunkLedgers: 100})
+
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := collect(context.Background(), ix, lr(1, 500), 1000)
+		done <- err
+	}()
+	// The first chunk cannot finish, yet the next prefetchPieces chunks are already scanning.
+	require.Eventually(t, func() bool { return len(fake.scanned()) == 1+prefetchPieces }, 5*time.Second, time.Millisecond)
+	assert.ElementsMatch(t, []soroban.LedgerRange{lr(1, 100), lr(100, 200), lr(200, 300)}, fake.scanned())
+	close(fake.gate)
+	require.NoError(t, <-done)
+
+	assert.ElementsMatch(t, []soroban.LedgerRange{lr(1, 100), lr(100, 200), lr(200, 300), lr(300, 400), lr(400, 500)}, fake.scanned())
+	got, stats, err := collect(context.Background(), ix, lr(1, 500), 1000)
+	require.NoError(t, err)
+	assert.Equal(t, direct(t, c, lr(1, 500)), got)
+	assert.True(t, stats.FromCache())
+}
+
+func TestQueryStoppedEarlyCancelsPrefetch(t *testing.T) {
+	c := newChain(t, 4)
+	fake := newFake(c)
+	fake.gate = make(chan struct{})
+	ix := New(fake, testContract, Options{ChunkLedgers: 100})
+	ctx, cancel := context.WithCancel(context.Background())
+
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := collect(ctx, ix, lr(1, 500), 1000)
+		done <- err
+	}()
+	require.Eventually(t, func() bool { return len(fake.scanned()) == 1+prefetchPieces }, 5*time.Second, time.Millisecond)
+	cancel()
+
+	require.ErrorIs(t, <-done, context.Canceled)
+	require.Eventually(t, func() bool { return len(ix.Usage().Ranges) == 0 && ix.flightCount() == 0 },
+		5*time.Second, time.Millisecond, "canceled scans must neither stay in flight nor be cached")
 }

@@ -66,20 +66,39 @@ func (ix *Index) Query(ctx context.Context, rng soroban.LedgerRange, latest uint
 		q.clamped(oldest)
 	}
 
-	for cursor := rng.Start; cursor < rng.End; {
+	// Pieces are planned up to prefetchPieces ahead of the one being served, so the scans of
+	// the next chunks run while the query waits for or delivers the current one.
+	var ahead []piece
+	defer func() {
+		for _, p := range ahead {
+			if p.flight != nil {
+				ix.release(p.flight)
+			}
+		}
+	}()
+	for next := rng.Start; next < rng.End || len(ahead) > 0; {
 		if err := ctx.Err(); err != nil {
 			return q.stats, err
 		}
+		for next < rng.End && (len(ahead) == 0 || (len(ahead) <= prefetchPieces && !q.streaming)) {
+			p := ix.plan(ctx, next, rng.End, q.streaming)
+			ahead = append(ahead, p)
+			next = p.rng.End
+		}
 
-		p := ix.plan(ctx, cursor, rng.End, q.streaming)
+		p := ahead[0]
+		ahead = ahead[1:]
 		stopped, err := q.serve(p)
 		if err != nil || stopped {
 			return q.stats, err
 		}
-		cursor = p.rng.End
 	}
 	return q.stats, nil
 }
+
+// prefetchPieces is how many pieces a query plans beyond the one it serves. Each planned gap
+// starts its scan at once, so up to prefetchPieces+1 chunks of one query are scanned at a time.
+const prefetchPieces = 2
 
 // query is the state of one Query call.
 type query struct {
