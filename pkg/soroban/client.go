@@ -156,12 +156,18 @@ var errClientClosed = errors.New("soroban RPC client is closed: the datasource w
 // call runs fn, retrying retryable failures with exponential backoff and jitter, or after
 // the Retry-After delay the node asked for. A cancelled context stops it at once.
 func (c *Client) call(ctx context.Context, method string, stats *callStats, fn func(*rpcclient.Client) error) error {
+	return c.retry(ctx, method, stats, func() error { return c.callOnce(ctx, method, fn) })
+}
+
+// retry runs once until it succeeds, fails with an error that is not retryable, or runs out of
+// retries. once returns an *RPCError for a failed call.
+func (c *Client) retry(ctx context.Context, method string, stats *callStats, once func() error) error {
 	for attempt := 0; ; attempt++ {
 		if c.closed.Load() {
 			return errClientClosed
 		}
 		stats.calls++
-		err := c.callOnce(ctx, method, fn)
+		err := once()
 		if err == nil {
 			return nil
 		}

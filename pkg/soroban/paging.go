@@ -3,7 +3,6 @@ package soroban
 import (
 	"context"
 
-	"github.com/stellar/go-stellar-sdk/clients/rpcclient"
 	protocol "github.com/stellar/go-stellar-sdk/protocols/rpc"
 )
 
@@ -83,8 +82,8 @@ func (s *scan) startCursor(pos position) protocol.Cursor {
 
 func (c *Client) getEvents(ctx context.Context, req protocol.GetEventsRequest, stats *callStats) (protocol.GetEventsResponse, error) {
 	var resp protocol.GetEventsResponse
-	err := c.call(ctx, protocol.GetEventsMethodName, stats, func(rc *rpcclient.Client) (err error) {
-		resp, err = rc.GetEvents(ctx, req)
+	err := c.retry(ctx, protocol.GetEventsMethodName, stats, func() (err error) {
+		resp, err = c.getEventsOnce(ctx, req)
 		return err
 	})
 	return resp, err
