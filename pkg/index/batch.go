@@ -88,6 +88,7 @@ func sumRawBytes(raws []Raw) int64 {
 // long scan decodes the values of at most keep events.
 type builder struct {
 	records []compact
+	rng     soroban.LedgerRange // the scanned range, to estimate how many records it holds
 	keep    int
 	ring    []soroban.Event
 	next    int // ring slot the next event goes to once the ring is full
@@ -95,6 +96,9 @@ type builder struct {
 }
 
 func (b *builder) add(rec compact, ev soroban.Event) {
+	if len(b.records) == cap(b.records) {
+		b.grow(rec.ledger)
+	}
 	b.records = append(b.records, rec)
 	if b.keep == 0 {
 		return
@@ -107,6 +111,24 @@ func (b *builder) add(rec compact, ev soroban.Event) {
 	b.ringSz -= pendingBytes(&b.ring[b.next])
 	b.ring[b.next] = ev
 	b.next = (b.next + 1) % b.keep
+}
+
+// minGrowth is the number of records a builder starts with and adds at least when it grows.
+const minGrowth = 4096
+
+// grow makes room for the records the rest of the range is expected to hold, judged by the
+// rate so far, instead of doubling. A day of millions of events then needs one or two copies,
+// and no array twice the size of its records stays in the cache.
+func (b *builder) grow(ledger uint32) {
+	n := len(b.records)
+	want := n + max(n/4, minGrowth)
+	if done := int64(ledger) - int64(b.rng.Start) + 1; n > 0 && done > 0 && b.rng.End > ledger {
+		total := int64(b.rng.End - b.rng.Start)
+		want = max(want, int(int64(n)*total/done)*21/20)
+	}
+	grown := make([]compact, n, want)
+	copy(grown, b.records)
+	b.records = grown
 }
 
 // pendingBytes estimates the memory of an event held in the ring: its strings.
@@ -138,8 +160,12 @@ func (b *builder) finish() batch {
 		}
 		raws = append(raws, *raw)
 	}
+	records := b.records
+	if spare := cap(records) - len(records); spare > len(records)/16 {
+		records = append(make([]compact, 0, len(records)), records...)
+	}
 	return batch{
-		records: b.records,
+		records: records,
 		raws:    raws,
 		rawFrom: len(b.records) - len(raws),
 		rawSize: sumRawBytes(raws),

@@ -263,3 +263,19 @@ func TestRandomQueriesWithTrims(t *testing.T) {
 		})
 	}
 }
+
+func TestCachedArraysFitTheirRecords(t *testing.T) {
+	c := newChain(t, 40)
+	ix := New(newFake(c), testContract, Options{ChunkLedgers: 5000})
+
+	_, _, err := collect(context.Background(), ix, lr(1, 12000), 1_000_000)
+	require.NoError(t, err)
+
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	require.NotEmpty(t, ix.cache.segments)
+	for _, seg := range ix.cache.segments {
+		n := len(seg.records)
+		assert.LessOrEqual(t, cap(seg.records), n+n/16+1, "segment %v keeps %d records in an array of %d", seg.rng, n, cap(seg.records))
+	}
+}

@@ -117,7 +117,7 @@ func (ix *Index) release(f *flight) {
 func (ix *Index) run(ctx context.Context, f *flight) {
 	defer f.cancel()
 
-	b := builder{keep: ix.opts.KeepRawNewest}
+	b := builder{rng: f.rng, keep: ix.opts.KeepRawNewest}
 	result, err := ix.scanner.ScanEvents(ctx, f.rng, ix.filters, func(ev soroban.Event) error {
 		b.add(decodeRecord(ev), ev)
 		if b.bytes() > ix.opts.MaxBytes {
