@@ -54,7 +54,9 @@ func NewDatasource(ctx context.Context, instance backend.DataSourceInstanceSetti
 	if err != nil {
 		return nil, fmt.Errorf("create HTTP client for %s: %w", settings.RPCURL, err)
 	}
-	return NewDatasourceWithHTTPClient(settings, httpClient), nil
+	d := NewDatasourceWithHTTPClient(settings, httpClient)
+	processMemory.add(d, settings.IndexMaxBytes)
+	return d, nil
 }
 
 // NewDatasourceWithHTTPClient creates an instance that sends RPC requests through httpClient
@@ -112,6 +114,7 @@ func newHTTPClient(ctx context.Context, instance backend.DataSourceInstanceSetti
 
 // Dispose closes the RPC client and its idle connections when Grafana replaces the instance.
 func (d *Datasource) Dispose() {
+	processMemory.remove(d)
 	d.streams.closeAll()
 	if d.rpc != nil {
 		_ = d.rpc.Close()
