@@ -36,6 +36,7 @@ type Datasource struct {
 	settingsErr error
 	rpc         *soroban.Client
 	windows     *windowCache
+	stats       *statsCache
 	events      *index.Index
 	handlers    map[string]queryHandler
 	streams     *streamRegistry
@@ -69,6 +70,7 @@ func NewDatasourceWithHTTPClient(settings Settings, httpClient *http.Client) *Da
 // clients unset, and every handler then returns settingsErr first.
 func newDatasource(settings Settings, settingsErr error, httpClient *http.Client) *Datasource {
 	d := &Datasource{settings: settings, settingsErr: settingsErr}
+	d.stats = &statsCache{read: d.readStats}
 	if httpClient != nil {
 		// Both clients share the ledger close times they see, so the events the index scans
 		// spare the time range mapping its getLedgers reads.

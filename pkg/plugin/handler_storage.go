@@ -17,14 +17,19 @@ import (
 
 // queryStats reads RegistryStats from the contract instance entry.
 func (d *Datasource) queryStats(ctx context.Context, q Query) backend.DataResponse {
-	stats, ledger, err := d.readStats(ctx)
+	stats, ledger, shared, err := d.stats.get(ctx)
 	if err != nil {
 		return errorResponse(err)
 	}
 
 	frame := frames.StatsFrame(stats, ledger)
 	frame.RefID = q.RefID
-	annotate(frame, fmt.Sprintf("getLedgerEntries contract instance of %s at ledger %d; rpcCalls=1", d.settings.RegistryContractID, ledger), nil)
+	executed := fmt.Sprintf("getLedgerEntries contract instance of %s at ledger %d; rpcCalls=1", d.settings.RegistryContractID, ledger)
+	if shared {
+		executed = fmt.Sprintf("contract instance of %s at ledger %d, read once for the queries of this refresh; rpcCalls=0",
+			d.settings.RegistryContractID, ledger)
+	}
+	annotate(frame, executed, nil)
 	return backend.DataResponse{Frames: data.Frames{frame}}
 }
 
@@ -106,11 +111,13 @@ func joinIDs(ids []uint64) string {
 func (d *Datasource) readModels(ctx context.Context, ids []uint64, limit int) (modelsRead, error) {
 	var read modelsRead
 	if len(ids) == 0 {
-		stats, _, err := d.readStats(ctx)
+		stats, _, shared, err := d.stats.get(ctx)
 		if err != nil {
 			return read, err
 		}
-		read.calls++
+		if !shared {
+			read.calls++
+		}
 		for id := stats.TotalModels; id >= 1; id-- {
 			ids = append(ids, id)
 		}

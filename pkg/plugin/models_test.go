@@ -1,7 +1,11 @@
 package plugin
 
 import (
+	"context"
 	"testing"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	protocol "github.com/stellar/go-stellar-sdk/protocols/rpc"
 
 	"github.com/stellar/go-stellar-sdk/xdr"
 	"github.com/stretchr/testify/assert"
@@ -60,4 +64,32 @@ func TestJoinIDsShortensLongLists(t *testing.T) {
 	}
 
 	assert.Equal(t, "1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20 and 5 more", joinIDs(ids))
+}
+
+func TestStatsReadOncePerRefresh(t *testing.T) {
+	env := newStreamEnv(t)
+	first := env.closeTimes[env.history[0].Ledger]
+	_, head := env.gen.Ledger()
+	calls := env.server.Calls(protocol.GetLedgerEntriesMethodName)
+
+	var queries []backend.DataQuery
+	for _, refID := range []string{"A", "B", "C", "D"} {
+		queries = append(queries, backend.DataQuery{RefID: refID, JSON: []byte(`{"queryType":"stats"}`),
+			TimeRange: backend.TimeRange{From: first, To: head}})
+	}
+	queries = append(queries, backend.DataQuery{RefID: "E", JSON: []byte(`{"queryType":"models"}`),
+		TimeRange: backend.TimeRange{From: first, To: head}})
+	resp, err := env.ds.QueryData(context.Background(), &backend.QueryDataRequest{Queries: queries})
+
+	require.NoError(t, err)
+	for refID, res := range resp.Responses {
+		require.NoError(t, res.Error, refID)
+	}
+	stats := env.gen.Stats()
+	for _, refID := range []string{"A", "B", "C", "D"} {
+		total, _ := resp.Responses[refID].Frames[0].FieldByName("total_events")
+		require.NotNil(t, total)
+		assert.Equal(t, stats.TotalEvents, total.At(0), refID)
+	}
+	assert.Equal(t, calls+2, env.server.Calls(protocol.GetLedgerEntriesMethodName), "one stats read and one model read")
 }
