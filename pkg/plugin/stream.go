@@ -93,7 +93,9 @@ func (d *Datasource) RunStream(ctx context.Context, req *backend.RunStreamReques
 	poller := d.newPoller(spec, sender)
 	backoff := d.settings.LivePollInterval
 	for {
+		started := time.Now()
 		err := poller.poll(ctx)
+		wait := backoff
 		switch {
 		case ctx.Err() != nil:
 			logger.Info("Stream stopped", "path", req.Path, "position", poller.position())
@@ -102,15 +104,19 @@ func (d *Datasource) RunStream(ctx context.Context, req *backend.RunStreamReques
 			backoff = min(backoff*2, maxStreamBackoff)
 			logger.Warn("Stream poll failed, resuming from the last position", "path", req.Path,
 				"position", poller.position(), "retryIn", backoff.String(), "error", err)
+			wait = backoff
 		default:
+			// The next poll starts one interval after this one started, or at once when this
+			// one took longer.
 			backoff = d.settings.LivePollInterval
+			wait = max(0, backoff-time.Since(started))
 		}
 
 		select {
 		case <-ctx.Done():
 			logger.Info("Stream stopped", "path", req.Path, "position", poller.position())
 			return nil
-		case <-time.After(backoff):
+		case <-time.After(wait):
 		}
 	}
 }
