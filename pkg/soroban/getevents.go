@@ -48,7 +48,7 @@ func (c *Client) getEventsOnce(ctx context.Context, req protocol.GetEventsReques
 
 	var out struct {
 		Result *protocol.GetEventsResponse `json:"result"`
-		Error  *jsonRPCError             `json:"error"`
+		Error  *jsonRPCError               `json:"error"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
 		return protocol.GetEventsResponse{}, fail(fmt.Errorf("decode getEvents response: %w", err))
