@@ -12,7 +12,12 @@ step() { printf '\n==> %s\n' "$*"; }
 step "Install test dependencies"
 scripts/setup.sh
 
-step "Go: vet and tests"
+step "Go: format, vet and tests"
+unformatted="$(gofmt -l pkg)"
+if [ -n "$unformatted" ]; then
+  printf 'gofmt would change these files; run gofmt -w on them:\n%s\n' "$unformatted" >&2
+  exit 1
+fi
 # ./pkg/... rather than ./...: node_modules holds a Go package of its own.
 go vet ./pkg/...
 go test -count=1 ./pkg/...
