@@ -25,8 +25,18 @@ const VALID_CONTRACT_ID = 'CAAQCAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQC
 const failures = [];
 let passes = 0;
 
-function check(condition, message) {
-  if (condition) {
+// check records one assertion. condition is a value, or a function that check retries until it
+// returns true or CHECK_WAIT_MS pass, because React may render an update after the action that
+// caused it has returned.
+const CHECK_WAIT_MS = 5_000;
+
+async function check(condition, message) {
+  let ok = typeof condition === 'function' ? await condition() : condition;
+  for (const deadline = Date.now() + CHECK_WAIT_MS; !ok && typeof condition === 'function' && Date.now() < deadline;) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    ok = await condition();
+  }
+  if (ok) {
     passes += 1;
     console.log(`  ok   ${message}`);
   } else {
@@ -118,64 +128,88 @@ async function checkConfigEditor(page) {
   const network = page.locator('#config-network');
   const passphrase = page.locator('#config-passphrase');
 
-  check((await network.inputValue()) === 'Testnet', 'empty settings show testnet, as the backend uses');
-  check((await passphrase.inputValue()) === 'Test SDF Network ; September 2015', 'empty settings show its passphrase');
+  await check(
+    async () => (await network.inputValue()) === 'Testnet',
+    'empty settings show testnet, as the backend uses'
+  );
+  await check(
+    async () => (await passphrase.inputValue()) === 'Test SDF Network ; September 2015',
+    'empty settings show its passphrase'
+  );
 
   await page.locator('#config-rpc-url').fill('http://');
-  check(await editor.getByText('RPC URL "http://" has no host').isVisible(), 'URL without a host shows an error');
+  await check(
+    async () => await editor.getByText('RPC URL "http://" has no host').isVisible(),
+    'URL without a host shows an error'
+  );
   await page.locator('#config-rpc-url').fill('http://127.0.0.1:8000/rpc');
-  check(!(await editor.getByText(/has no host/).isVisible()), 'URL with a host clears the error');
+  await check(async () => !(await editor.getByText(/has no host/).isVisible()), 'URL with a host clears the error');
 
   await network.click();
   await page.getByRole('option', { name: /^Custom/ }).click();
-  check((await passphrase.getAttribute('readonly')) === null, 'custom passphrase is editable');
-  check(await editor.getByText(/^Network passphrase is missing/).isVisible(), 'empty custom passphrase shows an error');
+  await check(async () => (await passphrase.getAttribute('readonly')) === null, 'custom passphrase is editable');
+  await check(
+    async () => await editor.getByText(/^Network passphrase is missing/).isVisible(),
+    'empty custom passphrase shows an error'
+  );
   await network.click();
   await page.getByRole('option', { name: /^Testnet/ }).click();
-  check((await passphrase.inputValue()) === 'Test SDF Network ; September 2015', 'testnet fills the passphrase');
-  check((await passphrase.getAttribute('readonly')) !== null, 'preset passphrase is read-only');
+  await check(
+    async () => (await passphrase.inputValue()) === 'Test SDF Network ; September 2015',
+    'testnet fills the passphrase'
+  );
+  await check(async () => (await passphrase.getAttribute('readonly')) !== null, 'preset passphrase is read-only');
 
   await page.locator('#config-registryContractId').fill('CABC');
   await page.locator('#config-usageMeterContractId').click();
   const lengthError = editor.getByText('Contract id must be 56 characters long, got 4.');
-  check(await lengthError.isVisible(), 'short contract id shows the length message');
+  await check(async () => await lengthError.isVisible(), 'short contract id shows the length message');
 
   await page.locator('#config-usageMeterContractId').fill('G' + VALID_CONTRACT_ID.slice(1));
   await page.locator('#config-attestationContractId').click();
-  check(await editor.getByText(/must start with "C" \(got "G"\)/).isVisible(), 'account id shows the prefix message');
+  await check(
+    async () => await editor.getByText(/must start with "C" \(got "G"\)/).isVisible(),
+    'account id shows the prefix message'
+  );
   await page.locator('#config-usageMeterContractId').fill('');
 
   await page.locator('#config-registryContractId').fill(VALID_CONTRACT_ID);
-  check(!(await lengthError.isVisible()), 'valid contract id clears the message');
+  await check(async () => !(await lengthError.isVisible()), 'valid contract id clears the message');
 
   const headerWarning = editor.getByText(/^Auth header name is missing/);
-  check(await headerWarning.isVisible(), 'saved secret without a header name shows a warning');
+  await check(async () => await headerWarning.isVisible(), 'saved secret without a header name shows a warning');
   await page.locator('#config-auth-header-name').fill('Authorization');
-  check(!(await headerWarning.isVisible()), 'header name clears the warning');
-  check(await editor.getByRole('button', { name: 'Reset' }).isVisible(), 'configured secret offers Reset');
+  await check(async () => !(await headerWarning.isVisible()), 'header name clears the warning');
+  await check(
+    async () => await editor.getByRole('button', { name: 'Reset' }).isVisible(),
+    'configured secret offers Reset'
+  );
 
   await page.locator('#config-timeout').fill('2.5');
-  check(
-    await editor.getByText('"2.5" is not a whole number: enter a number of 1 or more').isVisible(),
+  await check(
+    async () => await editor.getByText('"2.5" is not a whole number: enter a number of 1 or more').isVisible(),
     'fractional timeout shows an error'
   );
   await page.locator('#config-timeout').fill('45');
   await page.locator('#config-live-poll').fill('2000');
   await page.locator('#config-index-max').fill('256');
-  check(!(await editor.getByText(/is not a whole number/).isVisible()), 'whole numbers clear the error');
+  await check(
+    async () => !(await editor.getByText(/is not a whole number/).isVisible()),
+    'whole numbers clear the error'
+  );
 
-  const settings = await page.evaluate(() => window.harnessState.settings);
-  check(settings.jsonData.network === 'testnet', 'settings store network testnet');
-  check(settings.jsonData.rpcUrl === 'http://127.0.0.1:8000/rpc', 'settings store the RPC URL');
-  check(settings.jsonData.timeoutSeconds === 45, 'settings store timeoutSeconds 45');
-  check(settings.jsonData.livePollMs === 2000, 'settings store livePollMs 2000');
-  check(settings.jsonData.indexMaxMiB === 256, 'settings store indexMaxMiB 256');
+  const jsonData = () => page.evaluate(() => window.harnessState.settings.jsonData);
+  await check(async () => (await jsonData()).network === 'testnet', 'settings store network testnet');
+  await check(async () => (await jsonData()).rpcUrl === 'http://127.0.0.1:8000/rpc', 'settings store the RPC URL');
+  await check(async () => (await jsonData()).timeoutSeconds === 45, 'settings store timeoutSeconds 45');
+  await check(async () => (await jsonData()).livePollMs === 2000, 'settings store livePollMs 2000');
+  await check(async () => (await jsonData()).indexMaxMiB === 256, 'settings store indexMaxMiB 256');
 
   // Leave one invalid optional id on screen so the screenshot shows an inline error.
   await page.locator('#config-attestationContractId').fill(VALID_CONTRACT_ID.slice(0, 55) + 'A');
   await page.locator('#config-timeout').click();
-  check(
-    await editor.getByText(/checksum does not match/).isVisible(),
+  await check(
+    async () => await editor.getByText(/checksum does not match/).isVisible(),
     'mistyped contract id shows the checksum message'
   );
 
@@ -212,8 +246,11 @@ async function checkQueryEditor(page) {
   await editor.getByRole('radio', { name: 'Events', exact: true }).check();
   await page.locator('#query-models').click();
   const option = page.getByRole('option', { name: 'fraud-scorer 1.2.0 (#1)' });
-  check(await option.isVisible(), 'model picker lists models from /models');
-  check(await page.getByRole('option', { name: /\$model/ }).isVisible(), 'model picker offers $model');
+  await check(async () => await option.isVisible(), 'model picker lists models from /models');
+  await check(
+    async () => await page.getByRole('option', { name: /\$model/ }).isVisible(),
+    'model picker offers $model'
+  );
   await option.click();
   await page.keyboard.press('Escape');
 
@@ -227,28 +264,36 @@ async function checkQueryEditor(page) {
   const limit = editor.getByRole('textbox', { name: 'Limit' });
   await limit.fill('10x');
   await limit.blur();
-  check(
-    await editor.getByText('"10x" is not a whole number: enter a number from 1 to 100000').isVisible(),
+  await check(
+    async () => await editor.getByText('"10x" is not a whole number: enter a number from 1 to 100000').isVisible(),
     'limit 10x shows an error'
   );
-  check((await page.evaluate(() => window.harnessState.query.limit)) === undefined, 'limit 10x is not stored');
+  await check(
+    async () => (await page.evaluate(() => window.harnessState.query.limit)) === undefined,
+    'limit 10x is not stored'
+  );
   await limit.fill('500');
   await limit.blur();
 
-  let state = await page.evaluate(() => window.harnessState);
-  check(JSON.stringify(state.query.modelIds) === '["1"]', 'query stores model id 1');
-  check(JSON.stringify(state.query.eventKinds) === '["inference_logged","bias_flagged"]', 'query stores event kinds');
-  check(state.query.minRisk === 'high' && state.query.limit === 500, 'query stores min risk and limit');
-  check(state.runs > 0, 'changes run the query');
+  const state = () => page.evaluate(() => window.harnessState);
+  await check(async () => JSON.stringify((await state()).query.modelIds) === '["1"]', 'query stores model id 1');
+  await check(
+    async () => JSON.stringify((await state()).query.eventKinds) === '["inference_logged","bias_flagged"]',
+    'query stores event kinds'
+  );
+  await check(async () => {
+    const { query } = await state();
+    return query.minRisk === 'high' && query.limit === 500;
+  }, 'query stores min risk and limit');
+  await check(async () => (await state()).runs > 0, 'changes run the query');
 
   // The screenshot shows the risk series with a risk variable and the total series.
   await editor.getByRole('radio', { name: 'Risk series', exact: true }).check();
   await page.locator('#query-min-risk').click();
   await page.getByRole('option', { name: /^\$risk/ }).click();
   await editor.getByLabel('Total').check({ force: true });
-  state = await page.evaluate(() => window.harnessState);
-  check(state.query.minRisk === '$risk', 'query stores the risk variable');
-  check(state.query.total === true, 'query stores total');
+  await check(async () => (await state()).query.minRisk === '$risk', 'query stores the risk variable');
+  await check(async () => (await state()).query.total === true, 'query stores total');
 
   await page.mouse.move(0, 0);
   await editor.screenshot({ path: path.join(IMAGES, 'query-editor.png') });
