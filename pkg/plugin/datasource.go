@@ -37,6 +37,7 @@ type Datasource struct {
 	rpc         *soroban.Client
 	windows     *windowCache
 	stats       *statsCache
+	check       registryCheck
 	events      *index.Index
 	handlers    map[string]queryHandler
 	streams     *streamRegistry

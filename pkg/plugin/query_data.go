@@ -39,6 +39,11 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery, fromAlert 
 			q.Type, strings.Join(d.queryTypes(), ", "))))
 	}
 
+	if err := d.verifyRegistry(ctx); err != nil {
+		logger.Debug("Query target check failed", "refId", q.RefID, "contract", d.settings.RegistryContractID, "error", err)
+		return errorResponse(err)
+	}
+
 	logger.Debug("Running query", "refId", q.RefID, "queryType", q.Type,
 		"contract", d.settings.RegistryContractID, "fromAlert", fromAlert,
 		"from", dq.TimeRange.From, "to", dq.TimeRange.To)
