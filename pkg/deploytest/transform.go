@@ -217,6 +217,12 @@ func (f valueFilter) matches(value float64) (bool, error) {
 		return value > limit, nil
 	case "greaterOrEqual":
 		return value >= limit, nil
+	case "isNull":
+		// A null number is NaN here; Grafana's numeric matchers are false for it, as the
+		// comparisons above are.
+		return math.IsNaN(value), nil
+	case "isNotNull":
+		return !math.IsNaN(value), nil
 	}
 	return false, fmt.Errorf("value matcher %q is not supported", f.Config.ID)
 }

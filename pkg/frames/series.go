@@ -38,6 +38,7 @@ func newRiskCounts(n int) *riskCounts {
 // a zero-filled wide time series frame from the counts.
 type RiskCounter struct {
 	grid    Grid
+	known   Known
 	grouped bool
 	total   *riskCounts
 	models  map[uint64]*riskCounts
@@ -90,25 +91,30 @@ func (c *RiskCounter) Add(t time.Time, modelID uint64, risk registry.RiskLevel) 
 
 // Frame returns the counts as one wide frame: a "time" field with every bucket start, then a
 // "count" field per series labelled risk (and model when grouped), ordered by model and then
-// risk level. Buckets without events are 0.
+// risk level. Buckets without events are 0, and buckets outside the known part (SetKnown) null.
 func (c *RiskCounter) Frame(name string) *data.Frame {
 	frame := data.NewFrame(name, data.NewField(timeField, nil, c.grid.Times()))
 	frame.Meta = wideFrameMeta()
 
+	first, last := c.grid.knownSpan(c.known)
 	if !c.grouped {
-		appendRiskFields(frame, 0, c.total)
+		appendRiskFields(frame, 0, c.total, first, last)
 		return frame
 	}
 	for _, id := range sortedKeys(c.models) {
-		appendRiskFields(frame, id, c.models[id])
+		appendRiskFields(frame, id, c.models[id], first, last)
 	}
 	return frame
 }
 
+// SetKnown sets the part of the grid the RPC has data for: buckets wholly outside it are
+// null in the frame.
+func (c *RiskCounter) SetKnown(k Known) { c.known = k }
+
 // appendRiskFields adds the four risk series of one model (modelID 0 when not grouped). Each
 // field's display name is the risk level, after "model N " when grouped, so panel overrides
 // can match a level by name.
-func appendRiskFields(frame *data.Frame, modelID uint64, counts *riskCounts) {
+func appendRiskFields(frame *data.Frame, modelID uint64, counts *riskCounts, first, last int) {
 	for _, risk := range registry.RiskLevels {
 		labels := data.Labels{riskLabel: risk.String()}
 		display := risk.String()
@@ -117,7 +123,7 @@ func appendRiskFields(frame *data.Frame, modelID uint64, counts *riskCounts) {
 			labels[modelLabel] = model
 			display = "model " + model + " " + display
 		}
-		field := data.NewField(countField, labels, counts[risk])
+		field := data.NewField(countField, labels, countValues(counts[risk], first, last))
 		field.Config = &data.FieldConfig{DisplayNameFromDS: display}
 		frame.Fields = append(frame.Fields, field)
 	}
@@ -127,6 +133,7 @@ func appendRiskFields(frame *data.Frame, modelID uint64, counts *riskCounts) {
 // zero-filled wide time series frame from the counts.
 type CountSeries struct {
 	grid    Grid
+	known   Known
 	grouped bool
 	total   []int64
 	models  map[uint64][]int64
@@ -183,16 +190,21 @@ func (s *CountSeries) Frame(name string) *data.Frame {
 	frame := data.NewFrame(name, data.NewField(timeField, nil, s.grid.Times()))
 	frame.Meta = wideFrameMeta()
 
+	first, last := s.grid.knownSpan(s.known)
 	if !s.grouped {
-		frame.Fields = append(frame.Fields, data.NewField(countField, nil, s.total))
+		frame.Fields = append(frame.Fields, data.NewField(countField, nil, countValues(s.total, first, last)))
 		return frame
 	}
 	for _, id := range sortedKeys(s.models) {
 		labels := data.Labels{modelLabel: strconv.FormatUint(id, 10)}
-		frame.Fields = append(frame.Fields, data.NewField(countField, labels, s.models[id]))
+		frame.Fields = append(frame.Fields, data.NewField(countField, labels, countValues(s.models[id], first, last)))
 	}
 	return frame
 }
+
+// SetKnown sets the part of the grid the RPC has data for: buckets wholly outside it are
+// null in the frame.
+func (s *CountSeries) SetKnown(k Known) { s.known = k }
 
 func sortedKeys[V any](m map[uint64]V) []uint64 {
 	keys := make([]uint64, 0, len(m))

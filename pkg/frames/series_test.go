@@ -225,3 +225,44 @@ func TestRiskCounterDisplayNames(t *testing.T) {
 	}
 	assert.Equal(t, []string{"model 7 low", "model 7 medium", "model 7 high", "model 7 critical"}, names)
 }
+
+func TestSeriesNullOutsideKnown(t *testing.T) {
+	g := NewGrid(at(0, 0, 0), at(4, 59, 0), time.Minute, 100)
+	c := NewRiskCounter(g, false)
+	c.Add(at(2, 10, 0), 1, registry.RiskLow)
+	// The RPC keeps ledgers from 10:01:30 on, and its latest ledger closed at 10:03:05.
+	c.SetKnown(Known{From: at(1, 30, 0), To: at(3, 5, 0)})
+
+	low := c.Frame("risk").Fields[1]
+
+	one, zero := int64(1), int64(0)
+	want := []*int64{nil, &zero, &one, &zero, nil}
+	require.Equal(t, len(want), low.Len())
+	for i := range want {
+		assert.Equal(t, want[i], low.At(i), "bucket %d", i)
+	}
+}
+
+func TestCountSeriesAllKnownStaysDense(t *testing.T) {
+	g := NewGrid(at(0, 0, 0), at(2, 0, 0), time.Minute, 100)
+	s := NewCountSeries(g, false)
+	s.SetKnown(Known{From: at(0, 0, 0), To: at(2, 0, 0)})
+
+	field := s.Frame("bias_flags").Fields[1]
+
+	require.Equal(t, 3, field.Len())
+	assert.Equal(t, []int64{0, 0, 0}, []int64{field.At(0).(int64), field.At(1).(int64), field.At(2).(int64)})
+}
+
+func TestSeriesNoBucketKnown(t *testing.T) {
+	g := NewGrid(at(0, 0, 0), at(2, 0, 0), time.Minute, 100)
+	s := NewCountSeries(g, false)
+	s.SetKnown(Known{From: at(30, 0, 0)})
+
+	field := s.Frame("bias_flags").Fields[1]
+
+	require.Equal(t, 3, field.Len())
+	for i := range field.Len() {
+		assert.Nil(t, field.At(i), "bucket %d", i)
+	}
+}

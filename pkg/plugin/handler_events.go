@@ -44,6 +44,7 @@ func (d *Datasource) queryRiskSeries(ctx context.Context, q Query) backend.DataR
 		return errorResponse(err)
 	}
 
+	counter.setKnown(report.known())
 	frame := counter.frame()
 	frame.RefID = q.RefID
 	annotate(frame, report.executed(), append(report.notices(), liveNotices...))
@@ -88,6 +89,14 @@ func (c inferenceCounter) add(t time.Time, modelID uint64, risk registry.RiskLev
 	}
 }
 
+func (c inferenceCounter) setKnown(k frames.Known) {
+	if c.total != nil {
+		c.total.SetKnown(k)
+	} else {
+		c.perRisk.SetKnown(k)
+	}
+}
+
 func (c inferenceCounter) frame() *data.Frame {
 	if c.total != nil {
 		return c.total.Frame("risk")
@@ -129,6 +138,7 @@ func (d *Datasource) queryBiasFlags(ctx context.Context, q Query) backend.DataRe
 				series.Add(time.Unix(r.CloseTime, 0), r.ModelID)
 			}
 		})
+		series.SetKnown(report.known())
 		frame = series.Frame("bias_flags")
 	}
 	if err != nil {

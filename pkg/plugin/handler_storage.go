@@ -26,7 +26,7 @@ func (d *Datasource) queryStats(ctx context.Context, q Query) backend.DataRespon
 	frame.RefID = q.RefID
 	executed := fmt.Sprintf("getLedgerEntries contract instance of %s at ledger %d; rpcCalls=1", d.settings.RegistryContractID, ledger)
 	if shared {
-		executed = fmt.Sprintf("contract instance of %s at ledger %d, read once for the queries of this refresh; rpcCalls=0",
+		executed = fmt.Sprintf("contract instance of %s at ledger %d, read by getLedgerEntries within the last 2 s for another query; rpcCalls=0",
 			d.settings.RegistryContractID, ledger)
 	}
 	annotate(frame, executed, nil)

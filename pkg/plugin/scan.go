@@ -9,6 +9,7 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
+	"github.com/modeltrace/soroban-datasource/pkg/frames"
 	"github.com/modeltrace/soroban-datasource/pkg/index"
 	"github.com/modeltrace/soroban-datasource/pkg/registry"
 	"github.com/modeltrace/soroban-datasource/pkg/soroban"
@@ -108,6 +109,16 @@ func (d *Datasource) aggregateEvents(ctx context.Context, q Query, window soroba
 	return report, nil
 }
 
+// known returns the part of the time range the RPC has data for, whose empty buckets are 0
+// rather than null: from the start of its retention window up to its latest ledger.
+func (r scanReport) known() frames.Known {
+	k := frames.Known{To: r.window.LatestClosedAt}
+	if r.window.Clamped {
+		k.From = r.window.From
+	}
+	return k
+}
+
 // executed summarises what was read for Frame.Meta.ExecutedQueryString: the index, a
 // getEvents scan, or both when an event table was completed with a scan.
 func (r scanReport) executed() string {
@@ -129,11 +140,24 @@ func (r scanReport) executed() string {
 // notices lists what a reader of the frame must know: a clamped range or skipped events.
 func (r scanReport) notices() []data.Notice {
 	var notices []data.Notice
-	if r.window.Clamped {
+	switch {
+	case r.window.Clamped && r.window.From.After(r.window.To):
+		notices = append(notices, data.Notice{
+			Severity: data.NoticeSeverityWarning,
+			Text: fmt.Sprintf("The time range ends before the RPC's retention window, which starts at ledger %d (closed %s): no data is available for it. Use an RPC with longer retention for older data.",
+				r.window.OldestLedger, r.window.From.UTC().Format(time.RFC3339)),
+		})
+	case r.window.Clamped:
 		notices = append(notices, data.Notice{
 			Severity: data.NoticeSeverityWarning,
 			Text: fmt.Sprintf("The time range starts before the RPC's retention window: data is shown from ledger %d (%s) on. Use an RPC with longer retention for older data.",
 				r.window.OldestLedger, r.window.From.UTC().Format(time.RFC3339)),
+		})
+	case !r.window.LatestClosedAt.IsZero() && r.window.From.After(r.window.LatestClosedAt):
+		notices = append(notices, data.Notice{
+			Severity: data.NoticeSeverityInfo,
+			Text: fmt.Sprintf("The time range starts after the latest ledger %d closed (%s): there is no data for it yet.",
+				r.window.LatestLedger, r.window.LatestClosedAt.Format(time.RFC3339)),
 		})
 	}
 	if r.malformed > 0 {
