@@ -121,12 +121,13 @@ func (d *Datasource) readModels(ctx context.Context, ids []uint64, limit int) (m
 		for id := stats.TotalModels; id >= 1; id-- {
 			ids = append(ids, id)
 		}
+		// Ids run from 1 to TotalModels, so the newest limit of them all exist.
+		if limit > 0 && len(ids) > limit {
+			ids = ids[:limit]
+		}
 	} else {
 		ids = slices.Clone(ids)
 		slices.Reverse(ids)
-	}
-	if limit > 0 && len(ids) > limit {
-		ids = ids[:limit]
 	}
 	if len(ids) == 0 {
 		return read, nil
@@ -160,6 +161,9 @@ func (d *Datasource) readModels(ctx context.Context, ids []uint64, limit int) (m
 			continue
 		}
 		read.models = append(read.models, model)
+	}
+	if limit > 0 && len(read.models) > limit {
+		read.models = read.models[:limit]
 	}
 	return read, nil
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -66,4 +67,19 @@ func TestSeriesRangeAfterLatestLedger(t *testing.T) {
 	require.Len(t, frame.Meta.Notices, 1)
 	assert.Equal(t, "The time range starts after the latest ledger 1004 closed (2026-01-01T00:00:20Z): there is no data for it yet.",
 		frame.Meta.Notices[0].Text)
+}
+
+func TestReversedTimeRangeIsUserError(t *testing.T) {
+	env := newStreamEnv(t)
+	_, head := env.gen.Ledger()
+
+	responses := queryAll(t, env.ds, head, head.Add(-time.Minute))
+
+	for _, queryType := range []string{QueryTypeRiskSeries, QueryTypeBiasFlags, QueryTypeEvents} {
+		res := responses[queryType]
+		require.Error(t, res.Error, queryType)
+		assert.Equal(t, "invalid time range: it ends at 2025-12-31T23:59:20Z, before it starts at 2026-01-01T00:00:20Z: swap the two ends",
+			res.Error.Error(), queryType)
+		assert.Equal(t, backend.ErrorSourceDownstream, res.ErrorSource, queryType)
+	}
 }

@@ -93,3 +93,17 @@ func TestStatsReadOncePerRefresh(t *testing.T) {
 	}
 	assert.Equal(t, calls+2, env.server.Calls(protocol.GetLedgerEntriesMethodName), "one stats read and one model read")
 }
+
+func TestModelsLimitAppliesToFoundRecords(t *testing.T) {
+	env := newStreamEnv(t)
+	first := env.closeTimes[env.history[0].Ledger]
+	_, head := env.gen.Ledger()
+
+	frame := env.liveQuery(t, map[string]any{"queryType": "models", "modelIds": []string{"1", "2", "3", "50"}, "limit": 2}, first, head)
+
+	ids, _ := frame.FieldByName("model_id")
+	require.NotNil(t, ids)
+	require.Equal(t, 2, ids.Len())
+	assert.Equal(t, uint64(3), ids.At(0))
+	assert.Equal(t, uint64(2), ids.At(1))
+}

@@ -3,6 +3,7 @@ package plugin
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,15 +32,15 @@ const maxQueryLimit = 100_000
 
 // queryModel is the query JSON sent by the editors, dashboards and alert rules.
 type queryModel struct {
-	QueryType    string   `json:"queryType"`
-	ModelIDs     []string `json:"modelIds"`
-	MinRisk      string   `json:"minRisk"`
-	GroupByModel bool     `json:"groupByModel"`
-	Total        bool     `json:"total"`
-	Format       string   `json:"format"`
-	EventKinds   []string `json:"eventKinds"`
-	Limit        *int     `json:"limit"`
-	Live         bool     `json:"live"`
+	QueryType    string          `json:"queryType"`
+	ModelIDs     []string        `json:"modelIds"`
+	MinRisk      string          `json:"minRisk"`
+	GroupByModel bool            `json:"groupByModel"`
+	Total        bool            `json:"total"`
+	Format       string          `json:"format"`
+	EventKinds   []string        `json:"eventKinds"`
+	Limit        json.RawMessage `json:"limit"`
+	Live         bool            `json:"live"`
 }
 
 // Query is a parsed and validated query.
@@ -144,7 +145,7 @@ func parseEventKinds(values []string) ([]registry.EventKind, error) {
 }
 
 func parseFormat(value string) (string, error) {
-	switch value {
+	switch strings.ToLower(strings.TrimSpace(value)) {
 	case "", FormatTimeSeries:
 		return FormatTimeSeries, nil
 	case FormatTable:
@@ -153,14 +154,18 @@ func parseFormat(value string) (string, error) {
 	return "", fmt.Errorf("invalid format %q: use %q or %q", value, FormatTimeSeries, FormatTable)
 }
 
-func parseLimit(limit *int) (int, error) {
-	if limit == nil || *limit == 0 {
+// parseLimit reads the limit field: a whole number, also as a string (a dashboard variable),
+// and null, empty or 0 for no limit.
+func parseLimit(raw json.RawMessage) (int, error) {
+	text := strings.Trim(strings.TrimSpace(string(raw)), `"`)
+	if text == "" || text == "null" || text == "0" {
 		return 0, nil
 	}
-	if *limit < 0 || *limit > maxQueryLimit {
-		return 0, fmt.Errorf("invalid limit %d: use a number from 1 to %d, or leave it empty for no limit", *limit, maxQueryLimit)
+	limit, err := strconv.ParseFloat(strings.TrimSpace(text), 64)
+	if err != nil || limit != math.Trunc(limit) || limit < 1 || limit > maxQueryLimit {
+		return 0, fmt.Errorf("invalid limit %s: use a whole number from 1 to %d, or leave it empty for no limit", raw, maxQueryLimit)
 	}
-	return *limit, nil
+	return int(limit), nil
 }
 
 // wantsModel reports whether the query's model filter accepts id.

@@ -63,8 +63,11 @@ func TestParseQueryErrors(t *testing.T) {
 		`{"minRisk":"severe"}`:       `invalid minRisk: invalid risk level "severe": use low, medium, high or critical`,
 		`{"eventKinds":["deleted"]}`: `invalid eventKinds: invalid event kind "deleted": use model_registered, inference_logged or bias_flagged`,
 		`{"format":"csv"}`:           `invalid format "csv": use "timeseries" or "table"`,
-		`{"limit":-1}`:               "invalid limit -1: use a number from 1 to 100000, or leave it empty for no limit",
-		`{"limit":100001}`:           "invalid limit 100001: use a number from 1 to 100000, or leave it empty for no limit",
+		`{"limit":-1}`:               "invalid limit -1: use a whole number from 1 to 100000, or leave it empty for no limit",
+		`{"limit":100001}`:           "invalid limit 100001: use a whole number from 1 to 100000, or leave it empty for no limit",
+		`{"limit":1e9}`:              "invalid limit 1e9: use a whole number from 1 to 100000, or leave it empty for no limit",
+		`{"limit":2.5}`:              "invalid limit 2.5: use a whole number from 1 to 100000, or leave it empty for no limit",
+		`{"limit":"$rows"}`:          `invalid limit "$rows": use a whole number from 1 to 100000, or leave it empty for no limit`,
 		`{"modelIds":"1"}`:           "invalid query JSON: json: cannot unmarshal string into Go struct field queryModel.modelIds of type []string: check the query fields",
 	}
 	for input, want := range cases {
@@ -74,6 +77,22 @@ func TestParseQueryErrors(t *testing.T) {
 			require.EqualError(t, err, want)
 		})
 	}
+}
+
+func TestParseQueryLimitForms(t *testing.T) {
+	for input, want := range map[string]int{`50`: 50, `"50"`: 50, `5e1`: 50, `null`: 0, `""`: 0, `0`: 0} {
+		q, err := parse(t, `{"queryType":"events","limit":`+input+`}`)
+
+		require.NoError(t, err, input)
+		assert.Equal(t, want, q.Limit, input)
+	}
+}
+
+func TestParseQueryFormatIgnoresCase(t *testing.T) {
+	q, err := parse(t, `{"queryType":"biasFlags","format":" Table "}`)
+
+	require.NoError(t, err)
+	assert.Equal(t, FormatTable, q.Format)
 }
 
 func TestParseQueryTypeFromRequest(t *testing.T) {

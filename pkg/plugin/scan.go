@@ -72,6 +72,10 @@ func (d *Datasource) scanEvents(ctx context.Context, q Query, window soroban.Win
 // window maps q's time range to ledgers, shared with the other queries of the same refresh.
 func (d *Datasource) window(ctx context.Context, q Query) (soroban.Window, error) {
 	from, to := q.DataQuery.TimeRange.From, q.DataQuery.TimeRange.To
+	if to.Before(from) {
+		return soroban.Window{}, downstream(fmt.Errorf("invalid time range: it ends at %s, before it starts at %s: swap the two ends",
+			to.UTC().Format(time.RFC3339), from.UTC().Format(time.RFC3339)))
+	}
 	window, shared, err := d.windows.get(ctx, from, to)
 	if err != nil {
 		return soroban.Window{}, fmt.Errorf("map time range %s – %s to ledgers: %w", from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339), err)

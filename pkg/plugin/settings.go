@@ -183,10 +183,24 @@ func (s *Settings) validate() error {
 			return fmt.Errorf("invalid %s: %w", c.field, err)
 		}
 	}
+	if bad := strings.IndexFunc(s.AuthHeaderName, notHeaderTokenChar); bad >= 0 {
+		return fmt.Errorf("invalid authHeaderName %q: an HTTP header name holds no %q; use letters, digits and - only, e.g. Authorization or X-Api-Key",
+			s.AuthHeaderName, s.AuthHeaderName[bad:bad+1])
+	}
 	if s.authHeaderValue != "" && s.AuthHeaderName == "" {
 		return fmt.Errorf("auth header name is missing: set authHeaderName (e.g. Authorization) for the configured auth header value")
 	}
 	return nil
+}
+
+// notHeaderTokenChar reports whether r may not appear in an HTTP header name, a token of
+// RFC 9110 section 5.6.2.
+func notHeaderTokenChar(r rune) bool {
+	switch {
+	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		return false
+	}
+	return !strings.ContainsRune("!#$%&'*+-.^_`|~", r)
 }
 
 // ValidateContractID checks that id is a contract strkey (C..., 56 characters, valid checksum).
