@@ -47,7 +47,8 @@ func (d *Datasource) queryRiskSeries(ctx context.Context, q Query) backend.DataR
 	counter.setKnown(report.known())
 	frame := counter.frame()
 	frame.RefID = q.RefID
-	annotate(frame, report.executed(), append(report.notices(), liveNotices...))
+	notices := append(report.notices(), liveNotices...)
+	annotate(frame, report.executed(), append(notices, d.unregisteredNotice(ctx, q)...))
 	attachChannel(ctx, frame, stream)
 	return backend.DataResponse{Frames: data.Frames{frame}}
 }
@@ -146,7 +147,7 @@ func (d *Datasource) queryBiasFlags(ctx context.Context, q Query) backend.DataRe
 	}
 
 	frame.RefID = q.RefID
-	annotate(frame, report.executed(), report.notices())
+	annotate(frame, report.executed(), append(report.notices(), d.unregisteredNotice(ctx, q)...))
 	return backend.DataResponse{Frames: data.Frames{frame}}
 }
 
@@ -176,7 +177,8 @@ func (d *Datasource) queryEvents(ctx context.Context, q Query) backend.DataRespo
 		notices = append(notices, data.Notice{Severity: data.NoticeSeverityInfo, Text: limitNotice(q.Limit, newest.dropped)})
 	}
 	stream, liveNotices := liveEvents(q, window)
-	annotate(frame, report.executed(), append(notices, liveNotices...))
+	notices = append(notices, liveNotices...)
+	annotate(frame, report.executed(), append(notices, d.unregisteredNotice(ctx, q)...))
 	attachChannel(ctx, frame, stream)
 	return backend.DataResponse{Frames: data.Frames{frame}}
 }

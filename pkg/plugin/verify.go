@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync/atomic"
 
+	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"golang.org/x/sync/singleflight"
 )
 
@@ -41,4 +42,30 @@ func (d *Datasource) verifyRegistry(ctx context.Context) error {
 		return nil, nil
 	})
 	return err
+}
+
+// unregisteredNotice returns a notice naming the ids in q.ModelIDs above the registry's model
+// count: their series are all zero because the models do not exist, not because they were
+// quiet. It returns nothing when the count cannot be read, since the query itself reports
+// RPC failures.
+func (d *Datasource) unregisteredNotice(ctx context.Context, q Query) []data.Notice {
+	if len(q.ModelIDs) == 0 {
+		return nil
+	}
+	stats, _, _, err := d.stats.get(ctx)
+	if err != nil {
+		return nil
+	}
+	var unknown []uint64
+	for _, id := range q.ModelIDs {
+		if id > stats.TotalModels {
+			unknown = append(unknown, id)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	return []data.Notice{{Severity: data.NoticeSeverityWarning, Text: fmt.Sprintf(
+		"Model id(s) %s are not registered: the registry holds %d models, ids 1 to %d. Check the model filter.",
+		joinIDs(unknown), stats.TotalModels, stats.TotalModels)}}
 }

@@ -77,3 +77,21 @@ func TestRegistryCheckedOncePerInstance(t *testing.T) {
 
 	assert.Equal(t, 1, env.server.Calls(protocol.GetNetworkMethodName))
 }
+
+func TestUnregisteredModelsGetANotice(t *testing.T) {
+	env := newStreamEnv(t)
+	first := env.closeTimes[env.history[0].Ledger]
+	_, head := env.gen.Ledger()
+
+	for _, queryType := range []string{QueryTypeRiskSeries, QueryTypeBiasFlags, QueryTypeEvents} {
+		frame := env.liveQuery(t, map[string]any{"queryType": queryType, "modelIds": []string{"2", "9", "40"}}, first, head)
+
+		var texts []string
+		for _, notice := range frame.Meta.Notices {
+			texts = append(texts, notice.Text)
+		}
+		assert.Contains(t, texts, "Model id(s) 9, 40 are not registered: the registry holds 3 models, ids 1 to 3. Check the model filter.", queryType)
+	}
+	frame := env.liveQuery(t, map[string]any{"queryType": "riskSeries", "modelIds": []string{"1", "3"}}, first, head)
+	assert.Empty(t, frame.Meta.Notices)
+}
