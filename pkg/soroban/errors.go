@@ -28,18 +28,36 @@ const (
 var ErrTooManyEvents = errors.New("too many events")
 
 // RPCError is a failed Soroban RPC call: an HTTP status other than 200, a JSON-RPC error,
-// an unreadable response or a transport failure. HTTPStatus is set only for the first
-// kind and Code only for the second.
+// an HTTP 200 response that is not JSON-RPC, an unreadable response or a transport failure.
+// HTTPStatus is set only for the first kind, Code only for the second and ContentType only
+// for the third.
 type RPCError struct {
-	Method     string        // JSON-RPC method, e.g. "getEvents"
-	Code       int           // JSON-RPC error code, e.g. -32600
-	HTTPStatus int           // HTTP status code, e.g. 429
-	Message    string        // JSON-RPC error message, HTTP status text or transport failure
-	RetryAfter time.Duration // the Retry-After header of the HTTP response, zero if absent
-	Retries    int           // how many times the call was retried before this error
+	Method      string        // JSON-RPC method, e.g. "getEvents"
+	Code        int           // JSON-RPC error code, e.g. -32600
+	HTTPStatus  int           // HTTP status code, e.g. 429
+	Message     string        // JSON-RPC error message, HTTP status text, or what failed otherwise
+	ContentType string        // Content-Type header of a response that is not JSON-RPC
+	RetryAfter  time.Duration // the Retry-After header of the HTTP response, zero if absent
+	Retries     int           // how many times the call was retried before this error
 
-	timeout bool  // the transport timed out
-	cause   error // the transport or decoding error behind Message, if any
+	notJSONRPC bool  // the HTTP 200 response body is not a JSON-RPC response
+	timeout    bool  // the transport timed out
+	cause      error // the transport or decoding error behind Message, if any
+}
+
+// notJSONRPCError returns the error for an HTTP 200 response whose body is not a JSON-RPC
+// response, such as a web page or another API served at the RPC URL.
+//
+// NOTE: only getEventsOnce detects such a body so far. classify, which the rpcclient calls
+// use, reports it as JSON-RPC error -32603 "[-32700] invalid request value" instead.
+func notJSONRPCError(method, contentType string, cause error) *RPCError {
+	return &RPCError{
+		Method:      method,
+		Message:     "response is not JSON-RPC",
+		ContentType: contentType,
+		notJSONRPC:  true,
+		cause:       cause,
+	}
 }
 
 // Error returns the method, what failed, the retry count and a hint on what to do.
@@ -56,6 +74,10 @@ func (e *RPCError) describe() string {
 		return fmt.Sprintf("HTTP %d %s from the RPC", e.HTTPStatus, http.StatusText(e.HTTPStatus))
 	case e.Code != 0:
 		return fmt.Sprintf("JSON-RPC error %d %q from the RPC", e.Code, e.Message)
+	case e.notJSONRPC && e.ContentType == "":
+		return e.Message + " (HTTP 200 without a Content-Type)"
+	case e.notJSONRPC:
+		return fmt.Sprintf("%s (HTTP 200, Content-Type %q)", e.Message, e.ContentType)
 	default:
 		return e.Message
 	}
@@ -63,31 +85,50 @@ func (e *RPCError) describe() string {
 
 func (e *RPCError) hint() string {
 	switch {
-	case e.HTTPStatus == http.StatusTooManyRequests:
-		return "lower the dashboard refresh rate or raise the provider quota"
-	case e.HTTPStatus == http.StatusUnauthorized || e.HTTPStatus == http.StatusForbidden:
-		return "check the auth header name and value in the datasource settings"
-	case e.HTTPStatus == http.StatusNotFound || e.HTTPStatus == http.StatusMethodNotAllowed:
-		return "check that the RPC URL is the node's JSON-RPC endpoint"
-	case e.HTTPStatus == http.StatusServiceUnavailable:
-		return "the node's request queue is full; retry later or use a less loaded node"
-	case e.HTTPStatus == http.StatusGatewayTimeout || e.Code == codeRequestTimeout:
-		return "the request ran too long on the node; narrow the time range or the filters"
-	case e.HTTPStatus >= 500:
-		return "the node or a proxy in front of it failed; retry later or check the node's logs"
 	case e.HTTPStatus != 0:
-		return "check the RPC URL and any proxy in front of the node"
+		return statusHint(e.HTTPStatus)
+	case e.Code == codeRequestTimeout:
+		return "the request ran too long on the node; narrow the time range or the filters"
 	case e.Code == codeMethodNotFound:
 		return "the node does not serve this method; upgrade stellar-rpc"
 	case e.Code == codeInvalidRequest || e.Code == codeInvalidParams:
 		return "the node rejected the request; check the ledger range and the filters"
 	case e.Code != 0:
 		return "the node reported an error; check its logs"
+	case e.notJSONRPC:
+		return "check that the RPC URL points at the Soroban RPC endpoint, not at a web page or another API"
 	case e.timeout:
 		return "the RPC did not respond in time; check the node's load or raise the timeout"
 	default:
 		return "check the RPC URL and that the node is reachable"
 	}
+}
+
+// statusHint returns what to do about an HTTP status other than 200. Only the statuses that
+// retryableStatus accepts suggest retrying later.
+func statusHint(status int) string {
+	switch status {
+	case http.StatusTooManyRequests:
+		return "lower the dashboard refresh rate or raise the provider quota"
+	case http.StatusUnauthorized, http.StatusForbidden:
+		return "check the auth header name and value in the datasource settings"
+	case http.StatusNotFound, http.StatusMethodNotAllowed:
+		return "check that the RPC URL is the node's JSON-RPC endpoint"
+	case http.StatusRequestTimeout:
+		return "the node or a proxy in front of it timed out reading the request; retry later or check the network to the node"
+	case http.StatusNotImplemented:
+		return "the server does not implement this request; check that the RPC URL points at the Soroban RPC endpoint"
+	case http.StatusServiceUnavailable:
+		return "the node's request queue is full; retry later or use a less loaded node"
+	case http.StatusGatewayTimeout:
+		return "the request ran too long on the node; narrow the time range or the filters"
+	case http.StatusInternalServerError, http.StatusBadGateway:
+		return "the node or a proxy in front of it failed; retry later or check the node's logs"
+	}
+	if status >= 500 {
+		return "the node or a proxy in front of it failed; check the logs of the node and of any proxy in front of it"
+	}
+	return "check the RPC URL and any proxy in front of the node"
 }
 
 func retriedSuffix(retries int) string {
@@ -101,18 +142,19 @@ func retriedSuffix(retries int) string {
 	}
 }
 
-// IsRetryable reports whether err is worth retrying: an HTTP 429 or 5xx, the JSON-RPC
-// request timeout (-32001), the HTTP client's timeout or a dropped connection. Context
-// cancellation and the caller's deadline are never retryable.
+// IsRetryable reports whether err is worth retrying: an HTTP 408, 429, 500, 502, 503 or 504,
+// the JSON-RPC request timeout (-32001), the HTTP client's timeout or a dropped connection.
+// Other HTTP statuses, other JSON-RPC errors, a response that is not JSON-RPC, context
+// cancellation and the caller's deadline are not retryable.
 func IsRetryable(err error) bool {
 	var rpcErr *RPCError
 	if errors.As(err, &rpcErr) {
 		switch {
-		case rpcErr.HTTPStatus == http.StatusTooManyRequests, rpcErr.HTTPStatus >= 500:
-			return true
-		case rpcErr.Code == codeRequestTimeout:
-			return true
-		case rpcErr.HTTPStatus != 0 || rpcErr.Code != 0:
+		case rpcErr.HTTPStatus != 0:
+			return retryableStatus(rpcErr.HTTPStatus)
+		case rpcErr.Code != 0:
+			return rpcErr.Code == codeRequestTimeout
+		case rpcErr.notJSONRPC:
 			return false
 		case rpcErr.timeout:
 			// The HTTP client's timeout for one request, not the caller's deadline: a
@@ -124,6 +166,18 @@ func IsRetryable(err error) bool {
 		return false
 	}
 	return isTransient(err)
+}
+
+// retryableStatus reports whether a later attempt may get past an HTTP status: a timeout,
+// throttling, or a failure of the node or a proxy. Other statuses, such as 400, 405 or 501,
+// come from the request or the URL, so a retry would get the same status.
+func retryableStatus(status int) bool {
+	switch status {
+	case http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusInternalServerError,
+		http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
 }
 
 // isTransient reports whether a transport error is a timeout or a dropped connection.

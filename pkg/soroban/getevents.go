@@ -1,10 +1,13 @@
 package soroban
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 
 	protocol "github.com/stellar/go-stellar-sdk/protocols/rpc"
@@ -46,20 +49,56 @@ func (c *Client) getEventsOnce(ctx context.Context, req protocol.GetEventsReques
 		return protocol.GetEventsResponse{}, fail(fmt.Errorf("HTTP status %d", resp.StatusCode))
 	}
 
-	var out struct {
-		Result *protocol.GetEventsResponse `json:"result"`
-		Error  *jsonRPCError               `json:"error"`
+	notJSONRPC := func(cause error) error {
+		return notJSONRPCError(protocol.GetEventsMethodName, resp.Header.Get("Content-Type"), cause)
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+	respBody := bufio.NewReader(resp.Body)
+	if err := expectJSONValue(respBody); err != nil {
+		if _, _, transportErr, timedOut := record.snapshot(); transportErr != nil || timedOut {
+			return protocol.GetEventsResponse{}, fail(err)
+		}
+		return protocol.GetEventsResponse{}, notJSONRPC(err)
+	}
+
+	var out struct {
+		JSONRPC string                      `json:"jsonrpc"`
+		Result  *protocol.GetEventsResponse `json:"result"`
+		Error   *jsonRPCError               `json:"error"`
+	}
+	if err := json.NewDecoder(respBody).Decode(&out); err != nil {
 		return protocol.GetEventsResponse{}, fail(fmt.Errorf("decode getEvents response: %w", err))
 	}
 	switch {
 	case out.Error != nil:
 		return protocol.GetEventsResponse{}, &RPCError{Method: protocol.GetEventsMethodName, Code: out.Error.Code, Message: out.Error.Message}
+	case out.Result == nil && out.JSONRPC != "2.0":
+		return protocol.GetEventsResponse{}, notJSONRPC(errors.New(`the response object has neither "jsonrpc": "2.0" nor a result or error member`))
 	case out.Result == nil:
 		return protocol.GetEventsResponse{}, fail(fmt.Errorf("getEvents response has neither result nor error"))
 	}
 	return *out.Result, nil
+}
+
+// expectJSONValue skips leading white space in body and checks that a JSON object or array
+// follows, because a JSON-RPC response is an object, or an array for a batch. A web page
+// served at the RPC URL fails here with a plain message, where the JSON decoder would report
+// an invalid character.
+func expectJSONValue(body *bufio.Reader) error {
+	for {
+		b, err := body.ReadByte()
+		switch {
+		case errors.Is(err, io.EOF):
+			return errors.New("the response body is empty")
+		case err != nil:
+			return err
+		case b == ' ' || b == '\t' || b == '\n' || b == '\r':
+			continue
+		case b == '{' || b == '[':
+			return body.UnreadByte()
+		default:
+			return fmt.Errorf("the response body starts with %q, not a JSON object", b)
+		}
+	}
 }
 
 // jsonRPCRequest is a JSON-RPC 2.0 request.

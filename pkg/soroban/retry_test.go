@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -60,6 +61,10 @@ func TestRetries(t *testing.T) {
 			wantCalls: 2, wantStatus: 500,
 			wantErr: "getEvents failed: HTTP 500 Internal Server Error from the RPC (retried once): " +
 				"the node or a proxy in front of it failed; retry later or check the node's logs"},
+		{name: "501 is not retried", faults: []fault{{status: 501}}, wantCalls: 1, wantStatus: 501,
+			wantErr: "getEvents failed: HTTP 501 Not Implemented from the RPC: " +
+				"the server does not implement this request; check that the RPC URL points at the Soroban RPC endpoint"},
+		{name: "408 once", faults: []fault{{status: 408}}, wantCalls: 2, wantRetries: 1},
 		{name: "401 is not retried", faults: []fault{{status: 401}}, wantCalls: 1, wantStatus: 401,
 			wantErr: "getEvents failed: HTTP 401 Unauthorized from the RPC: " +
 				"check the auth header name and value in the datasource settings"},
@@ -269,6 +274,13 @@ func TestIsRetryable(t *testing.T) {
 		{name: "HTTP 503", err: &RPCError{HTTPStatus: 503}, want: true},
 		{name: "HTTP 504 wrapped", err: fmt.Errorf("scan: %w", &RPCError{HTTPStatus: 504}), want: true},
 		{name: "HTTP 400", err: &RPCError{HTTPStatus: 400}, want: false},
+		{name: "HTTP 405", err: &RPCError{HTTPStatus: 405}, want: false},
+		{name: "HTTP 408", err: &RPCError{HTTPStatus: 408}, want: true},
+		{name: "HTTP 500", err: &RPCError{HTTPStatus: 500}, want: true},
+		{name: "HTTP 501", err: &RPCError{HTTPStatus: 501}, want: false},
+		{name: "HTTP 502", err: &RPCError{HTTPStatus: 502}, want: true},
+		{name: "HTTP 505", err: &RPCError{HTTPStatus: 505}, want: false},
+		{name: "not JSON-RPC", err: notJSONRPCError("getEvents", "text/html", io.EOF), want: false},
 		{name: "JSON-RPC -32001", err: &RPCError{Code: codeRequestTimeout}, want: true},
 		{name: "JSON-RPC -32600", err: &RPCError{Code: codeInvalidRequest}, want: false},
 		{name: "transport timeout", err: &RPCError{cause: timeoutError{}}, want: true},
@@ -329,6 +341,18 @@ func TestRPCErrorMessages(t *testing.T) {
 		{err: &RPCError{Method: "getLedgers", Code: codeMethodNotFound, Message: "method not found"},
 			want: `getLedgers failed: JSON-RPC error -32601 "method not found" from the RPC: ` +
 				"the node does not serve this method; upgrade stellar-rpc"},
+		{err: &RPCError{Method: "getHealth", HTTPStatus: 501},
+			want: "getHealth failed: HTTP 501 Not Implemented from the RPC: " +
+				"the server does not implement this request; check that the RPC URL points at the Soroban RPC endpoint"},
+		{err: &RPCError{Method: "getHealth", HTTPStatus: 408, Retries: 4},
+			want: "getHealth failed: HTTP 408 Request Timeout from the RPC (retried 4 times): " +
+				"the node or a proxy in front of it timed out reading the request; retry later or check the network to the node"},
+		{err: &RPCError{Method: "getHealth", HTTPStatus: 511},
+			want: "getHealth failed: HTTP 511 Network Authentication Required from the RPC: " +
+				"the node or a proxy in front of it failed; check the logs of the node and of any proxy in front of it"},
+		{err: notJSONRPCError("getEvents", "", nil),
+			want: "getEvents failed: response is not JSON-RPC (HTTP 200 without a Content-Type): " +
+				"check that the RPC URL points at the Soroban RPC endpoint, not at a web page or another API"},
 		{err: &RPCError{Method: "getHealth", HTTPStatus: 404},
 			want: "getHealth failed: HTTP 404 Not Found from the RPC: check that the RPC URL is the node's JSON-RPC endpoint"},
 		{err: &RPCError{Method: "getHealth", Message: "no response from the RPC: i/o timeout", timeout: true},
