@@ -24,6 +24,7 @@ const (
 	DefaultRetryBaseDelay = 250 * time.Millisecond
 	DefaultMaxRetryAfter  = 10 * time.Second
 	maxBackoff            = 5 * time.Second
+	maxTimeoutRetries     = 1
 	defaultHTTPTimeout    = 30 * time.Second
 )
 
@@ -32,8 +33,10 @@ type Options struct {
 	// PageLimit is the number of events per getEvents page, and 0 means DefaultPageLimit.
 	// When a node rejects the limit, the client lowers it and keeps the lower value.
 	PageLimit int
-	// MaxRetries is how often a call is retried after a timeout, an HTTP 429 or 5xx or a
-	// JSON-RPC -32001. 0 means DefaultMaxRetries and a negative value disables retries.
+	// MaxRetries is how often a call is retried after an HTTP 408, 429, 500, 502, 503 or 504,
+	// a JSON-RPC -32001 or a transport failure. A request that ran into the HTTP client's
+	// timeout is retried once at most, since each attempt costs the whole timeout. 0 means
+	// DefaultMaxRetries and a negative value disables retries.
 	MaxRetries int
 	// RetryBaseDelay is the first backoff delay. Each retry doubles it, up to 5 s, with
 	// random jitter. 0 means DefaultRetryBaseDelay.
@@ -162,6 +165,7 @@ func (c *Client) call(ctx context.Context, method string, stats *callStats, fn f
 // retry runs once until it succeeds, fails with an error that is not retryable, or runs out of
 // retries. once returns an *RPCError for a failed call.
 func (c *Client) retry(ctx context.Context, method string, stats *callStats, once func() error) error {
+	timeouts := 0
 	for attempt := 0; ; attempt++ {
 		if c.closed.Load() {
 			return errClientClosed
@@ -178,8 +182,11 @@ func (c *Client) retry(ctx context.Context, method string, stats *callStats, onc
 		var rpcErr *RPCError
 		if errors.As(err, &rpcErr) {
 			rpcErr.Retries = attempt
+			if rpcErr.timeout {
+				timeouts++
+			}
 		}
-		if attempt >= c.opts.MaxRetries || !IsRetryable(err) {
+		if attempt >= c.opts.MaxRetries || !IsRetryable(err) || timeouts > maxTimeoutRetries {
 			return err
 		}
 		delay := c.retryDelay(attempt, rpcErr)

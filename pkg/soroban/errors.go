@@ -47,9 +47,6 @@ type RPCError struct {
 
 // notJSONRPCError returns the error for an HTTP 200 response whose body is not a JSON-RPC
 // response, such as a web page or another API served at the RPC URL.
-//
-// NOTE: only getEventsOnce detects such a body so far. classify, which the rpcclient calls
-// use, reports it as JSON-RPC error -32603 "[-32700] invalid request value" instead.
 func notJSONRPCError(method, contentType string, cause error) *RPCError {
 	return &RPCError{
 		Method:      method,

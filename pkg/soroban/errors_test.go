@@ -263,3 +263,44 @@ func TestNotJSONRPCErrorFields(t *testing.T) {
 	assert.ErrorIs(t, err, cause)
 	assert.False(t, IsRetryable(err))
 }
+
+// TestRPCClientNotJSONRPC checks that the calls through rpcclient report a body that is not
+// JSON-RPC as getEvents does. A JSON body without a JSON-RPC member is left out: jrpc2
+// discards a response without an id, so the call waits until its context ends.
+func TestRPCClientNotJSONRPC(t *testing.T) {
+	tests := []struct {
+		name     string
+		response cannedResponse
+		wantErr  string
+	}{
+		{name: "HTML page",
+			response: cannedResponse{status: 200, contentType: "text/html; charset=utf-8", body: "<!doctype html><html><body>Welcome</body></html>"},
+			wantErr:  `getHealth failed: response is not JSON-RPC (HTTP 200, Content-Type "text/html; charset=utf-8"): ` + hintRPCURL},
+		{name: "HTML after white space",
+			response: cannedResponse{status: 200, contentType: "text/html", body: "\r\n  <html></html>"},
+			wantErr:  `getHealth failed: response is not JSON-RPC (HTTP 200, Content-Type "text/html"): ` + hintRPCURL},
+		{name: "no Content-Type",
+			response: cannedResponse{status: 200, body: "OK"},
+			wantErr:  `getHealth failed: response is not JSON-RPC (HTTP 200 without a Content-Type): ` + hintRPCURL},
+		{name: "empty body",
+			response: cannedResponse{status: 200, contentType: "application/json"},
+			wantErr:  `getHealth failed: response is not JSON-RPC (HTTP 200, Content-Type "application/json"): ` + hintRPCURL},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			server := startCannedServer(t, tt.response)
+			client := server.client(t, nil)
+
+			_, err := client.Health(background)
+
+			assert.EqualError(t, err, tt.wantErr)
+			var rpcErr *RPCError
+			require.ErrorAs(t, err, &rpcErr)
+			assert.Equal(t, tt.response.contentType, rpcErr.ContentType)
+			assert.Equal(t, 0, rpcErr.HTTPStatus)
+			assert.Equal(t, 0, rpcErr.Code)
+			assert.False(t, IsRetryable(err))
+			assert.Equal(t, 1, server.callCount(protocol.GetHealthMethodName))
+		})
+	}
+}

@@ -205,6 +205,23 @@ func TestTransportFailures(t *testing.T) {
 		assert.Equal(t, 2, node.callCount(protocol.GetHealthMethodName))
 	})
 
+	t.Run("client timeout is retried once", func(t *testing.T) {
+		node := newFakeNode(t, 1, 100, uniformTimes)
+		node.inject(protocol.GetHealthMethodName, fault{hold: true}, fault{hold: true}, fault{hold: true})
+		server := httptest.NewServer(node)
+		defer server.Close()
+		httpClient := server.Client()
+		httpClient.Timeout = 100 * time.Millisecond
+		client := NewClient(server.URL, httpClient, Options{RetryBaseDelay: time.Millisecond})
+
+		_, err := client.Health(background)
+
+		var rpcErr *RPCError
+		require.ErrorAs(t, err, &rpcErr)
+		assert.Equal(t, 1, rpcErr.Retries)
+		assert.Equal(t, 2, node.callCount(protocol.GetHealthMethodName))
+	})
+
 	t.Run("connection refused is not retried", func(t *testing.T) {
 		server := httptest.NewServer(http.NotFoundHandler())
 		url := server.URL

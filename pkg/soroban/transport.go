@@ -17,11 +17,13 @@ import (
 // status or a transport failure into an error message string, which loses the status code,
 // the Retry-After header and the error type, so the transport keeps them here.
 type exchange struct {
-	mu         sync.Mutex
-	status     int
-	retryAfter time.Duration
-	err        error
-	timedOut   bool // the HTTP client's timeout ended the request
+	mu          sync.Mutex
+	status      int
+	retryAfter  time.Duration
+	contentType string
+	bodyStart   byte // the first byte of the response body that is not JSON white space
+	err         error
+	timedOut    bool // the HTTP client's timeout ended the request
 }
 
 func (x *exchange) record(resp *http.Response, err error, timedOut bool) {
@@ -31,7 +33,32 @@ func (x *exchange) record(resp *http.Response, err error, timedOut bool) {
 	if resp != nil {
 		x.status = resp.StatusCode
 		x.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+		x.contentType = resp.Header.Get("Content-Type")
 	}
+}
+
+// recordBody notes the first byte of the body that is not JSON white space, from the
+// bytes p that one Read returned.
+func (x *exchange) recordBody(p []byte) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.bodyStart != 0 {
+		return
+	}
+	for _, b := range p {
+		if b != ' ' && b != '\t' && b != '\n' && b != '\r' {
+			x.bodyStart = b
+			return
+		}
+	}
+}
+
+// notJSONRPC reports whether the transport saw an HTTP 200 response whose body does not
+// start a JSON object or array, such as a web page or an empty body.
+func (x *exchange) notJSONRPC() (contentType string, ok bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.contentType, x.status == http.StatusOK && x.bodyStart != '{' && x.bodyStart != '['
 }
 
 func (x *exchange) recordFailure(err error, timedOut bool) {
@@ -99,6 +126,7 @@ type releasingBody struct {
 
 func (b *releasingBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
+	b.transport.exchange.recordBody(p[:n])
 	if err != nil && err != io.EOF {
 		b.transport.exchange.recordFailure(err, b.transport.clientTimedOut(b.req))
 	}
@@ -163,6 +191,9 @@ func classify(method string, err error, record *exchange) error {
 			RetryAfter: retryAfter,
 		}
 	}
+	if contentType, ok := record.notJSONRPC(); ok {
+		return notJSONRPCError(method, contentType, err)
+	}
 
 	var jerr *jrpc2.Error
 	if errors.As(err, &jerr) {
@@ -170,7 +201,7 @@ func classify(method string, err error, record *exchange) error {
 	}
 	return &RPCError{
 		Method:  method,
-		Message: fmt.Sprintf("unreadable response: %v; check that the RPC URL points at a Soroban RPC node", err),
+		Message: fmt.Sprintf("unreadable response: %v", err),
 		cause:   err,
 	}
 }
