@@ -89,19 +89,22 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
-// generateEventsOnly adds generated ledgers and their events to server. It leaves out the
-// ledger entries, which no event query reads, because storing them costs more than the events.
+// generateEventsOnly adds generated ledgers and their events to server. Of the ledger entries,
+// which cost more to store than the events, it keeps only those of the last ledger: they hold
+// the contract instance, which the datasource reads before its first query.
 func generateEventsOnly(server *sorobantest.Server, opts sorobantest.GeneratorOptions, ledgers int) (serveInfo, error) {
 	gen, err := sorobantest.NewGenerator(opts)
 	if err != nil {
 		return serveInfo{}, err
 	}
 	info := serveInfo{Contract: gen.ContractID()}
+	var last sorobantest.Block
 	for i := range ledgers {
 		block, err := gen.NextLedger()
 		if err != nil {
 			return serveInfo{}, err
 		}
+		last = block
 		for _, ev := range block.Events {
 			if err := server.AppendEvent(ev); err != nil {
 				return serveInfo{}, fmt.Errorf("ledger %d: %w", block.Sequence, err)
@@ -113,6 +116,11 @@ func generateEventsOnly(server *sorobantest.Server, opts sorobantest.GeneratorOp
 			info.FirstLedger, info.FirstClose = block.Sequence, block.CloseTime.Unix()
 		}
 		info.LatestLedger, info.LatestClose = block.Sequence, block.CloseTime.Unix()
+	}
+	for _, entry := range last.Entries {
+		if err := server.PutLedgerEntry(entry.Key, entry.Entry); err != nil {
+			return serveInfo{}, fmt.Errorf("ledger %d: %w", last.Sequence, err)
+		}
 	}
 	stats := gen.Stats()
 	info.Inferences = int(stats.TotalEvents - stats.BiasFlags)
