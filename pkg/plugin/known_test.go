@@ -25,7 +25,7 @@ func TestSeriesNullBeforeRetention(t *testing.T) {
 		at := frame.Fields[0].At(i).(time.Time)
 		value, err := count.NullableFloatAt(i)
 		require.NoError(t, err)
-		if at.Add(10*time.Second).After(oldest) {
+		if at.Add(10 * time.Second).After(oldest) {
 			assert.NotNil(t, value, "bucket %s overlaps the retention window", at)
 		} else {
 			assert.Nil(t, value, "bucket %s lies before the retention window", at)
