@@ -80,7 +80,7 @@ type modelsRead struct {
 	malformed []uint64               // ids whose entry is not a ModelRecord
 }
 
-// notices tells the reader which requested models are not in the table.
+// notices returns the notices that name requested models missing from the table.
 func (r modelsRead) notices() []data.Notice {
 	var notices []data.Notice
 	if len(r.missing) > 0 {
@@ -97,11 +97,11 @@ func (r modelsRead) notices() []data.Notice {
 
 // joinIDs lists at most 20 ids, then how many more there are.
 func joinIDs(ids []uint64) string {
-	shown := ids[:min(len(ids), 20)]
-	text := joinUints(shown)
+	listed := ids[:min(len(ids), 20)]
+	text := joinUints(listed)
 	text = strings.ReplaceAll(text, "-", ", ")
-	if len(ids) > len(shown) {
-		text += fmt.Sprintf(" and %d more", len(ids)-len(shown))
+	if len(ids) > len(listed) {
+		text += fmt.Sprintf(" and %d more", len(ids)-len(listed))
 	}
 	return text
 }

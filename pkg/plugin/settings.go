@@ -184,7 +184,7 @@ func (s *Settings) validate() error {
 		}
 	}
 	if bad := strings.IndexFunc(s.AuthHeaderName, notHeaderTokenChar); bad >= 0 {
-		return fmt.Errorf("invalid authHeaderName %q: an HTTP header name holds no %q; use letters, digits and - only, e.g. Authorization or X-Api-Key",
+		return fmt.Errorf("invalid authHeaderName %q: an HTTP header name cannot contain %q; use letters, digits and - only, e.g. Authorization or X-Api-Key",
 			s.AuthHeaderName, s.AuthHeaderName[bad:bad+1])
 	}
 	if s.authHeaderValue != "" && s.AuthHeaderName == "" {

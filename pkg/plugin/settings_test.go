@@ -60,7 +60,7 @@ func TestLoadSettingsErrors(t *testing.T) {
 		{"bad json", `{`, nil, "invalid datasource settings JSON: unexpected end of JSON input: numbers must be whole, e.g. timeoutSeconds 30"},
 		{"fraction", `{"timeoutSeconds":1.5}`, nil, "invalid datasource settings JSON: json: cannot unmarshal number 1.5 into Go struct field jsonSettings.timeoutSeconds of type int: numbers must be whole, e.g. timeoutSeconds 30"},
 		{"header name with a space", `{"rpcUrl":"http://a","network":"testnet","registryContractId":"` + testContractID + `","authHeaderName":"Bad Header"}`, nil,
-			`invalid authHeaderName "Bad Header": an HTTP header name holds no " "; use letters, digits and - only, e.g. Authorization or X-Api-Key`},
+			`invalid authHeaderName "Bad Header": an HTTP header name cannot contain " "; use letters, digits and - only, e.g. Authorization or X-Api-Key`},
 		{"negative timeout", `{"timeoutSeconds":-5}`, nil, "invalid timeoutSeconds -5: use a positive number of seconds, or leave it empty for the default"},
 		{"negative poll", `{"livePollMs":-1}`, nil, "invalid livePollMs -1: use a positive number of milliseconds, or leave it empty for the default"},
 		{"huge index", `{"indexMaxMiB":2000000}`, nil, "invalid indexMaxMiB 2000000: use at most 1048576 (1 TiB), or leave it empty for the default"},

@@ -108,7 +108,7 @@ func (e *env) run(t *testing.T, headers map[string]string, queries ...backend.Da
 }
 
 // seriesTotals sums each labelled numeric field of a wide frame, keyed by its labels. Null
-// buckets, which the chain cannot answer for, add nothing.
+// buckets, which the RPC has no data for, add nothing.
 func seriesTotals(t *testing.T, frame *data.Frame) map[string]int64 {
 	t.Helper()
 	totals := map[string]int64{}

@@ -49,7 +49,7 @@ type Options struct {
 	MaxEvents int
 	// Logger receives a Debug record for each retry. Nil disables logging.
 	Logger *slog.Logger
-	// LedgerTimes remembers the ledger close times the client sees, so LedgerWindow needs
+	// LedgerTimes remembers the ledger close times the client receives, so LedgerWindow needs
 	// fewer getLedgers reads. Nil gives the client a LedgerTimes of its own.
 	LedgerTimes *LedgerTimes
 }
