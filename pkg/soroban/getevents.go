@@ -19,13 +19,7 @@ import (
 // goes through the same recording transport as every other call, so errors are classified
 // alike.
 func (c *Client) getEventsOnce(ctx context.Context, req protocol.GetEventsRequest) (protocol.GetEventsResponse, error) {
-	record := &exchange{}
-	httpClient := &http.Client{
-		Transport:     &recordingTransport{base: c.transport, ctx: ctx, exchange: record},
-		Timeout:       c.http.Timeout,
-		Jar:           c.http.Jar,
-		CheckRedirect: c.http.CheckRedirect,
-	}
+	httpClient, record := c.recordingClient(ctx)
 	fail := func(err error) error {
 		return classify(protocol.GetEventsMethodName, err, record)
 	}

@@ -143,13 +143,7 @@ func (b *releasingBody) Close() error {
 // failure into an *RPCError. A fresh client per call costs one goroutine and keeps each
 // call's HTTP status apart from concurrent calls. The shared transport pools connections.
 func (c *Client) callOnce(ctx context.Context, method string, fn func(*rpcclient.Client) error) error {
-	record := &exchange{}
-	httpClient := &http.Client{
-		Transport:     &recordingTransport{base: c.transport, ctx: ctx, exchange: record},
-		Timeout:       c.http.Timeout,
-		Jar:           c.http.Jar,
-		CheckRedirect: c.http.CheckRedirect,
-	}
+	httpClient, record := c.recordingClient(ctx)
 	rc := rpcclient.NewClient(c.url, httpClient)
 	err := fn(rc)
 	if ctx.Err() != nil {
@@ -162,6 +156,18 @@ func (c *Client) callOnce(ctx context.Context, method string, fn func(*rpcclient
 		return nil
 	}
 	return classify(method, err, record)
+}
+
+// recordingClient returns an HTTP client for one call: the shared transport and the settings
+// of the configured client, recording each response in the returned exchange.
+func (c *Client) recordingClient(ctx context.Context) (*http.Client, *exchange) {
+	record := &exchange{}
+	return &http.Client{
+		Transport:     &recordingTransport{base: c.transport, ctx: ctx, exchange: record},
+		Timeout:       c.http.Timeout,
+		Jar:           c.http.Jar,
+		CheckRedirect: c.http.CheckRedirect,
+	}, record
 }
 
 // classify builds the *RPCError for a failed call from what the transport recorded and
