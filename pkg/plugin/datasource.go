@@ -35,8 +35,8 @@ type Datasource struct {
 	settings    Settings
 	settingsErr error
 	rpc         *soroban.Client
-	windows     *windowCache
-	stats       *statsCache
+	windows     *sharedReads[soroban.Window]
+	stats       *sharedReads[statsRead]
 	check       registryCheck
 	events      *index.Index
 	handlers    map[string]queryHandler
@@ -71,7 +71,8 @@ func NewDatasourceWithHTTPClient(settings Settings, httpClient *http.Client) *Da
 // clients unset, and every handler then returns settingsErr first.
 func newDatasource(settings Settings, settingsErr error, httpClient *http.Client) *Datasource {
 	d := &Datasource{settings: settings, settingsErr: settingsErr}
-	d.stats = &statsCache{read: d.readStats}
+	d.windows = newSharedReads[soroban.Window]()
+	d.stats = newSharedReads[statsRead]()
 	if httpClient != nil {
 		// Both clients share the ledger close times they see, so the events the index scans
 		// spare the time range mapping its getLedgers reads.
@@ -79,7 +80,6 @@ func newDatasource(settings Settings, settingsErr error, httpClient *http.Client
 		d.rpc = soroban.NewClient(settings.RPCURL, httpClient, soroban.Options{
 			MaxEvents: settings.MaxEventsPerQuery, LedgerTimes: ledgerTimes,
 		})
-		d.windows = newWindowCache(d.rpc)
 		// The index scans whole ledger ranges of the contract and bounds its memory itself,
 		// so its client has no per-scan event cap.
 		indexRPC := soroban.NewClient(settings.RPCURL, httpClient, soroban.Options{LedgerTimes: ledgerTimes})

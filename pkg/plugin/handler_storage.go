@@ -17,7 +17,7 @@ import (
 
 // queryStats reads RegistryStats from the contract instance entry.
 func (d *Datasource) queryStats(ctx context.Context, q Query) backend.DataResponse {
-	stats, ledger, shared, err := d.stats.get(ctx)
+	stats, ledger, shared, err := d.sharedStats(ctx)
 	if err != nil {
 		return errorResponse(err)
 	}
@@ -31,6 +31,22 @@ func (d *Datasource) queryStats(ctx context.Context, q Query) backend.DataRespon
 	}
 	annotate(frame, executed, nil)
 	return backend.DataResponse{Frames: data.Frames{frame}}
+}
+
+// statsRead is the registry counters and the ledger they were read at.
+type statsRead struct {
+	stats  registry.Stats
+	ledger uint32
+}
+
+// sharedStats returns the registry counters, the ledger they were read at, and whether the
+// read was shared with another query of the same refresh.
+func (d *Datasource) sharedStats(ctx context.Context) (registry.Stats, uint32, bool, error) {
+	read, shared, err := d.stats.get("stats", func() (statsRead, error) {
+		stats, ledger, err := d.readStats(ctx)
+		return statsRead{stats: stats, ledger: ledger}, err
+	})
+	return read.stats, read.ledger, shared, err
 }
 
 // readStats returns the registry counters and the ledger they were read at.
@@ -111,7 +127,7 @@ func joinIDs(ids []uint64) string {
 func (d *Datasource) readModels(ctx context.Context, ids []uint64, limit int) (modelsRead, error) {
 	var read modelsRead
 	if len(ids) == 0 {
-		stats, _, shared, err := d.stats.get(ctx)
+		stats, _, shared, err := d.sharedStats(ctx)
 		if err != nil {
 			return read, err
 		}

@@ -76,7 +76,10 @@ func (d *Datasource) window(ctx context.Context, q Query) (soroban.Window, error
 		return soroban.Window{}, downstream(fmt.Errorf("invalid time range: it ends at %s, before it starts at %s: swap the two ends",
 			to.UTC().Format(time.RFC3339), from.UTC().Format(time.RFC3339)))
 	}
-	window, shared, err := d.windows.get(ctx, from, to)
+	key := fmt.Sprintf("%d-%d", from.UnixNano(), to.UnixNano())
+	window, shared, err := d.windows.get(key, func() (soroban.Window, error) {
+		return d.rpc.LedgerWindow(ctx, from, to)
+	})
 	if err != nil {
 		return soroban.Window{}, fmt.Errorf("map time range %s – %s to ledgers: %w", from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339), err)
 	}

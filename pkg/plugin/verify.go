@@ -35,7 +35,7 @@ func (d *Datasource) verifyRegistry(ctx context.Context) error {
 				"choose the network the RPC serves in the datasource settings, or point the RPC URL at a node of the configured network",
 				d.settings.RPCURL, network.Passphrase, d.settings.NetworkPassphrase))
 		}
-		if _, _, _, err := d.stats.get(ctx); err != nil {
+		if _, _, _, err := d.sharedStats(ctx); err != nil {
 			return nil, err
 		}
 		d.check.ok.Store(true)
@@ -52,7 +52,7 @@ func (d *Datasource) unregisteredNotice(ctx context.Context, q Query) []data.Not
 	if len(q.ModelIDs) == 0 {
 		return nil
 	}
-	stats, _, _, err := d.stats.get(ctx)
+	stats, _, _, err := d.sharedStats(ctx)
 	if err != nil {
 		return nil
 	}
