@@ -18,7 +18,7 @@ if [ -n "$unformatted" ]; then
   printf 'gofmt would change these files; run gofmt -w on them:\n%s\n' "$unformatted" >&2
   exit 1
 fi
-# ./pkg/... rather than ./...: node_modules holds a Go package of its own.
+# ./pkg/... rather than ./..., because node_modules contains a Go package of its own.
 go vet ./pkg/...
 go test -count=1 ./pkg/...
 

@@ -57,7 +57,7 @@ func NewRiskCounter(grid Grid, groupByModel bool) *RiskCounter {
 }
 
 // EnsureModel gives model id its four series even when it has no events, so an alert rule
-// sees 0 and not "no data". It does nothing when the counter is not grouped by model.
+// reads 0 and not "no data". It does nothing when the counter is not grouped by model.
 func (c *RiskCounter) EnsureModel(id uint64) {
 	if c.grouped {
 		c.countsOf(id)

@@ -61,7 +61,7 @@ func errorStatus(err error) backend.Status {
 // errorResponse turns err into a per-query response with status and error source.
 func errorResponse(err error) backend.DataResponse {
 	if errors.Is(err, context.DeadlineExceeded) {
-		err = fmt.Errorf("%w: the RPC did not answer within the timeout; narrow the time range or raise the timeout in the datasource settings", err)
+		err = fmt.Errorf("%w: the RPC did not respond within the timeout; narrow the time range or raise the timeout in the datasource settings", err)
 	}
 	return backend.DataResponse{
 		Error:       err,

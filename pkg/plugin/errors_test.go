@@ -43,6 +43,6 @@ func TestErrorResponseClassifies(t *testing.T) {
 func TestErrorResponseTimeoutHint(t *testing.T) {
 	resp := errorResponse(fmt.Errorf("read events: %w", context.DeadlineExceeded))
 
-	assert.EqualError(t, resp.Error, "read events: context deadline exceeded: the RPC did not answer within the timeout; "+
+	assert.EqualError(t, resp.Error, "read events: context deadline exceeded: the RPC did not respond within the timeout; "+
 		"narrow the time range or raise the timeout in the datasource settings")
 }

@@ -6,13 +6,14 @@ import (
 	"github.com/modeltrace/soroban-datasource/pkg/soroban"
 )
 
-// maxTopicFilters is what one getEvents request can carry: 5 filters of 5 topic filters each.
+// maxTopicFilters is the number of topic filters one getEvents request can carry: 5 filters
+// of 5 topic filters each.
 const maxTopicFilters = 5 * 5
 
 const anyTopic = "*"
 
 // eventFilters builds getEvents filters for q over the given event kinds. Model and risk
-// filters run on the RPC server when their combinations fit in one request; otherwise the
+// filters run on the RPC server when their combinations fit in one request. Otherwise the
 // filter widens to a wildcard and the handler filters the decoded events itself.
 func eventFilters(contractID string, kinds []registry.EventKind, q Query) []soroban.Filter {
 	narrow := topicsFor(kinds, q, true, true)

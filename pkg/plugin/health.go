@@ -27,7 +27,7 @@ type healthDetails struct {
 	NetworkPhrase string `json:"networkPassphrase,omitempty"`
 }
 
-// CheckHealth checks the settings in order: the RPC URL answers getHealth, the network
+// CheckHealth checks the settings in order: the RPC URL responds to getHealth, the network
 // passphrase matches getNetwork, and the registry contract instance exists on that network.
 // The message says which step failed and how to fix it.
 func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
@@ -39,7 +39,7 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 	health, err := d.rpc.Health(ctx)
 	if err != nil {
 		logger.Warn("Health check failed", "step", "rpc", "url", d.settings.RPCURL, "error", err)
-		return healthError("rpc", fmt.Sprintf("The RPC at %s did not answer getHealth: %v. Check the RPC URL, that the node is running and reachable from Grafana, and the auth header.",
+		return healthError("rpc", fmt.Sprintf("The RPC at %s did not respond to getHealth: %v. Check the RPC URL, that the node is running and reachable from Grafana, and the auth header.",
 			d.settings.RPCURL, err)), nil
 	}
 	if health.Status != "" && health.Status != "healthy" {
@@ -48,7 +48,7 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 
 	network, err := d.rpc.Network(ctx)
 	if err != nil {
-		return healthError("network", fmt.Sprintf("The RPC at %s did not answer getNetwork: %v.", d.settings.RPCURL, err)), nil
+		return healthError("network", fmt.Sprintf("The RPC at %s did not respond to getNetwork: %v.", d.settings.RPCURL, err)), nil
 	}
 	if network.Passphrase != d.settings.NetworkPassphrase {
 		return healthError("network", fmt.Sprintf("Network passphrase mismatch: the RPC serves %q but the datasource is set to %q. Choose the network the RPC serves, or point the RPC URL at a node of the configured network.",

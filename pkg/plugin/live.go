@@ -36,7 +36,7 @@ func (d *Datasource) liveWindow(ctx context.Context, q *Query) (soroban.Window, 
 // liveRisk returns the stream that continues a live riskSeries query over g, and g cut to
 // the buckets that ended before the latest ledger closed. The stream sends each later bucket
 // once it is complete, so no bucket is shown twice or half counted. The stream is nil when
-// the query is not live or cannot be, and the notice then says why.
+// the query is not live or cannot be, and the notice then gives the reason.
 func liveRisk(q Query, g frames.Grid, window soroban.Window) (*streamSpec, frames.Grid, []data.Notice) {
 	if !q.Live {
 		return nil, g, nil

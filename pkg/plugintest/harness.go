@@ -220,8 +220,8 @@ func ModuleRoot(dir string) (string, error) {
 	}
 }
 
-// SubscribeStream asks the plugin whether a client may subscribe to the Live channel path, as
-// Grafana does before it starts a stream.
+// SubscribeStream sends the subscribe request that Grafana sends before it starts a stream and
+// returns whether a client may subscribe to the Live channel path.
 func (p *Plugin) SubscribeStream(ctx context.Context, inst Instance, path string) (backend.SubscribeStreamStatus, error) {
 	req := &backend.SubscribeStreamRequest{PluginContext: inst.PluginContext(), Path: path}
 	resp, err := p.Stream.SubscribeStream(ctx, backend.ToProto().SubscribeStreamRequest(req))

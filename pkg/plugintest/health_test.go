@@ -36,7 +36,7 @@ func TestBinaryCheckHealth(t *testing.T) {
 		{"invalid url", map[string]any{"rpcUrl": "localhost:8000"}, backend.HealthStatusError,
 			`Invalid settings: invalid RPC URL "localhost:8000": use an http:// or https:// URL with a host`},
 		{"unreachable rpc", map[string]any{"rpcUrl": closedURL(t)}, backend.HealthStatusError,
-			"did not answer getHealth"},
+			"did not respond to getHealth"},
 		{"wrong passphrase", map[string]any{"network": "testnet"}, backend.HealthStatusError,
 			`Network passphrase mismatch: the RPC serves "Standalone Network ; February 2017" but the datasource is set to "Test SDF Network ; September 2015".`},
 		{"contract not deployed", map[string]any{"registryContractId": unknownContract}, backend.HealthStatusError,
